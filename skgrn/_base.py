@@ -1,0 +1,308 @@
+"""What GRNClassifier and GRNRegressor share: parameters, the fit loop, prediction
+and pickling. The subclasses only say how targets are encoded and decoded."""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, is_regressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from skgrn._network import NetworkSpec, build_network
+from skgrn._training import get_trainer
+
+# Rows per forward call at predict time: bounds the memory of the activations.
+_PREDICT_CHUNK_ROWS = 16384
+# Largest seed handed to the network builder, leaving room for the seeds it derives.
+_MAX_SEED = 2**30
+
+
+def _check_rng(random_state):
+    """A RandomState for this fit; ``None`` draws fresh entropy from the OS.
+
+    Unlike ``check_random_state(None)``, this never touches NumPy's global
+    random state, which ``fit`` must leave as it found it.
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    return check_random_state(random_state)
+
+
+class BaseGRN(BaseEstimator, metaclass=ABCMeta):
+    """Base class of the GRN estimators; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "block_units": [Interval(Integral, 1, None, closed="left")],
+        "slow_layers": [Interval(Integral, 0, None, closed="left")],
+        "slow_units": [Interval(Integral, 1, None, closed="left")],
+        "slow_position": [StrOptions({"before", "after"})],
+        "dropout_rate": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        n_blocks,
+        block_units,
+        slow_layers,
+        slow_units,
+        slow_position,
+        dropout_rate,
+        alpha,
+        batch_size,
+        learning_rate_init,
+        max_iter,
+        tol,
+        n_iter_no_change,
+        early_stopping,
+        validation_fraction,
+        random_state,
+        verbose,
+        warm_start,
+    ):
+        self.n_blocks = n_blocks
+        self.block_units = block_units
+        self.slow_layers = slow_layers
+        self.slow_units = slow_units
+        self.slow_position = slow_position
+        self.dropout_rate = dropout_rate
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- what the subclasses provide ------------------------------------------------
+    @abstractmethod
+    def _validate_targets(self, y, first_call, classes):
+        """Check ``y``, learn its encoding on the first call; return the cleaned ``y``."""
+
+    @abstractmethod
+    def _encode_targets(self, y, sample_weight, first_call):
+        """The 2-D float array the network is trained to output."""
+
+    @abstractmethod
+    def _output_activation(self):
+        """``"softmax"``, ``"sigmoid"`` or ``"linear"``."""
+
+    def _target_sample_weight(self, y, sample_weight, incremental):
+        """Hook for per-target weights (class weights); identity by default."""
+        return sample_weight
+
+    @abstractmethod
+    def _validation_score(self, X, y, sample_weight):
+        """The estimator's score on held-out rows, from the current ``model_``."""
+
+    # -- fitting ----------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight=None, *, incremental, classes=None):
+        fitted = hasattr(self, "model_")
+        continuing = fitted and (incremental or self.warm_start)
+        first_call = not continuing
+
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_call,
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=is_regressor(self),
+        )
+        y = self._validate_targets(y, first_call, classes)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        sample_weight = self._target_sample_weight(y, sample_weight, incremental)
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must not be all zero: there is nothing to learn from.")
+        targets = self._encode_targets(y, sample_weight, first_call).astype(X.dtype, copy=False)
+
+        spec = NetworkSpec(
+            n_features=X.shape[1],
+            n_outputs=targets.shape[1],
+            output_activation=self._output_activation(),
+            n_blocks=self.n_blocks,
+            block_units=self.block_units,
+            slow_layers=self.slow_layers,
+            slow_units=self.slow_units,
+            slow_position=self.slow_position,
+            dropout_rate=float(self.dropout_rate),
+            dtype=X.dtype.name,
+        )
+        if continuing and spec != self._spec:
+            changed = sorted(
+                name for name, value in spec.to_dict().items() if self._spec.to_dict()[name] != value
+            )
+            raise ValueError(
+                "warm_start and partial_fit continue training the same network, but "
+                f"{', '.join(changed)} changed since the last fit. Set warm_start=False "
+                "or restore the previous values."
+            )
+
+        rng = _check_rng(self.random_state)
+        early_stopping = self.early_stopping and not incremental
+        validation = None
+        if early_stopping:
+            stratify = y if self._stratify_validation(y) else None
+            X, X_val, targets, targets_val, y, y_val, sample_weight, sw_val = train_test_split(
+                X,
+                targets,
+                y,
+                sample_weight,
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=stratify,
+            )
+            if not sw_val.sum() > 0:
+                raise ValueError(
+                    "The validation split for early stopping has zero total sample_weight; "
+                    "increase validation_fraction."
+                )
+            validation = (X_val, targets_val, y_val, sw_val)
+
+        if first_call:
+            self._spec = spec
+            self.model_ = build_network(spec, seed=int(rng.randint(_MAX_SEED)))
+            self._optimizer_state = None
+            self.n_iter_ = 0
+            self.t_ = 0
+        n_rows = X.shape[0]
+        batch_size = self._batch_size(n_rows)
+
+        trainer = get_trainer(spec)
+        trainer.load(
+            self.model_.get_weights(),
+            self._optimizer_state,
+            learning_rate=float(self.learning_rate_init),
+            dropout_seed=int(rng.randint(_MAX_SEED)),
+        )
+        data = trainer.tensors(X, targets, sample_weight / sample_weight.mean())
+        penalty_scale = 0.5 * self.alpha / sample_weight.sum()
+        if validation is not None:
+            X_val, targets_val, y_val, sw_val = validation
+            val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
+
+        history = {"loss": [], "val_loss": []} if not continuing else self.history_
+        if validation is not None and not history["val_loss"] and history["loss"]:
+            history["val_loss"] = [np.nan] * len(history["loss"])
+        best_loss, best_weights, best_epoch, stalled = np.inf, None, None, 0
+        n_epochs = 1 if incremental else self.max_iter
+        converged = False
+        for _ in range(n_epochs):
+            loss = trainer.train_epoch(*data, rng.permutation(n_rows), batch_size, penalty_scale)
+            self.n_iter_ += 1
+            self.t_ += n_rows
+            history["loss"].append(loss)
+            monitored = loss
+            if validation is not None:
+                monitored = trainer.evaluate(*val_data)
+                history["val_loss"].append(monitored)
+            elif history["val_loss"]:
+                history["val_loss"].append(np.nan)
+            if self.verbose:
+                message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+                if validation is not None:
+                    message += f", validation loss = {monitored:.8f}"
+                print(message)
+            if incremental:
+                break
+            stalled = stalled + 1 if monitored > best_loss - self.tol else 0
+            if monitored < best_loss:
+                best_loss, best_epoch = monitored, self.n_iter_
+                if validation is not None:
+                    best_weights = trainer.weights()
+            if stalled > self.n_iter_no_change:
+                converged = True
+                break
+
+        self.model_.set_weights(best_weights if best_weights is not None else trainer.weights())
+        self._optimizer_state = trainer.optimizer_state()
+        self.history_ = history
+        if validation is not None:
+            self.best_epoch_ = best_epoch
+            self.best_validation_loss_ = best_loss
+            self.best_validation_score_ = self._validation_score(X_val, y_val, sw_val)
+        else:
+            # Attributes of a previous early-stopped fit would describe another model.
+            for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+                self.__dict__.pop(name, None)
+        if not incremental and not converged:
+            warnings.warn(
+                f"Maximum iterations ({self.max_iter}) reached and the optimization "
+                "hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _stratify_validation(self, y):
+        return False
+
+    def _batch_size(self, n_rows):
+        if self.batch_size == "auto":
+            return min(200, n_rows)
+        if self.batch_size > n_rows:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_rows} training rows; "
+                "using full-batch steps."
+            )
+        return min(self.batch_size, n_rows)
+
+    # -- prediction -------------------------------------------------------------------
+    def _forward(self, X):
+        """Validate ``X`` and return the network's outputs for it."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self._network_outputs(X)
+
+    def _network_outputs(self, X):
+        """The network's outputs (probabilities or scaled values) for a validated ``X``."""
+        X = X.astype(self._spec.dtype, copy=False)
+        chunks = [
+            np.asarray(self.model_(X[start : start + _PREDICT_CHUNK_ROWS], training=False))
+            for start in range(0, X.shape[0], _PREDICT_CHUNK_ROWS)
+        ]
+        if not chunks:
+            return np.empty((0, self._spec.n_outputs), dtype=self._spec.dtype)
+        return np.concatenate(chunks)
+
+    # -- pickling: weights and spec, never a TensorFlow object -------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "model_" in state:
+            state = dict(state)
+            state["model_"] = None
+            state["_model_weights"] = self.model_.get_weights()
+            # Adam's moments would triple the file; a reloaded model restarts them.
+            state["_optimizer_state"] = None
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            self.model_ = build_network(self._spec, seed=0)
+            self.model_.set_weights(weights)

@@ -1,0 +1,146 @@
+"""Training loop: a compiled epoch, reused by every fit of the same architecture.
+
+Tracing TensorFlow functions costs about a second even for a small network,
+far more than training one on a small table takes. A :class:`Trainer` is
+therefore built once per :class:`~skgrn._network.NetworkSpec` (per thread)
+and kept in a small cache. Each fit copies its weights and optimizer state
+into the trainer, runs whole epochs in one compiled call each, and copies the
+results back. The loop over minibatches runs inside the graph, so an epoch
+costs one Python call however many batches it has.
+
+The objective is the one scikit-learn's MLP minimises, with sample weights:
+``(sum_i w_i loss_i + alpha / 2 * ||kernels||^2) / sum_i w_i``. Weights are
+passed normalised to mean 1 and the penalty pre-divided by ``sum_i w_i``, so
+integer weights are exactly equivalent to repeated rows under full-batch
+training.
+"""
+
+import threading
+from collections import OrderedDict
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from skgrn._network import build_network, dropout_seed_generators, kernels, logits_model
+
+_CACHE_SIZE = 8
+_local = threading.local()
+
+
+def get_trainer(spec):
+    """The cached trainer for ``spec`` in this thread, built on first use."""
+    cache = getattr(_local, "trainers", None)
+    if cache is None:
+        cache = _local.trainers = OrderedDict()
+    trainer = cache.pop(spec, None)
+    if trainer is None:
+        trainer = Trainer(spec)
+    cache[spec] = trainer
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return trainer
+
+
+def _per_sample_loss(activation, targets, logits):
+    """Loss of each row, computed from the logits for numerical stability."""
+    ops = keras.ops
+    if activation == "softmax":
+        return -ops.sum(targets * ops.log_softmax(logits, axis=-1), axis=-1)
+    if activation == "sigmoid":
+        return ops.sum(ops.softplus(logits) - targets * logits, axis=-1)
+    return 0.5 * ops.mean(ops.square(targets - logits), axis=-1)
+
+
+class Trainer:
+    """A network, its optimizer and compiled train/evaluate functions."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.model = build_network(spec, seed=0)
+        self._logits = logits_model(self.model)
+        self._weights = self.model.trainable_variables
+        self._kernels = kernels(self.model)
+        self._seed_generators = dropout_seed_generators(self.model)
+        self.optimizer = keras.optimizers.Adam(learning_rate=1e-3)
+        self.optimizer.build(self._weights)
+        self._fresh_optimizer_state = self.optimizer_state()
+
+        dtype = spec.dtype
+        data_signature = [
+            tf.TensorSpec((None, spec.n_features), dtype),
+            tf.TensorSpec((None, spec.n_outputs), dtype),
+            tf.TensorSpec((None,), dtype),
+        ]
+        self._train_epoch = tf.function(
+            self._train_epoch_graph,
+            input_signature=[
+                *data_signature,
+                tf.TensorSpec((None,), tf.int32),
+                tf.TensorSpec((), tf.int32),
+                tf.TensorSpec((), dtype),
+            ],
+        )
+        self._evaluate = tf.function(self._evaluate_graph, input_signature=data_signature)
+
+    # -- state moving in and out ------------------------------------------------
+    def load(self, weights, optimizer_state, learning_rate, dropout_seed):
+        """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
+        self.model.set_weights(weights)
+        state = self._fresh_optimizer_state if optimizer_state is None else optimizer_state
+        for variable, value in zip(self.optimizer.variables, state):
+            variable.assign(value)
+        self.optimizer.learning_rate = learning_rate
+        for offset, generator in enumerate(self._seed_generators):
+            generator.state.assign(np.array([dropout_seed + offset, 0]))
+
+    def weights(self):
+        return self.model.get_weights()
+
+    def optimizer_state(self):
+        return [variable.numpy() for variable in self.optimizer.variables]
+
+    def tensors(self, X, Y, W):
+        """Convert the training arrays once per fit, not once per epoch."""
+        return tuple(tf.convert_to_tensor(array, dtype=self.spec.dtype) for array in (X, Y, W))
+
+    # -- compiled work ------------------------------------------------------------
+    def train_epoch(self, X, Y, W, order, batch_size, penalty_scale):
+        """One pass over the rows in ``order``; returns the mean training objective."""
+        return float(
+            self._train_epoch(
+                X, Y, W, tf.constant(order, tf.int32), tf.constant(batch_size, tf.int32),
+                tf.constant(penalty_scale, self.spec.dtype),
+            )
+        )
+
+    def evaluate(self, X, Y, W):
+        """Weighted mean loss on held-out rows (no penalty, no dropout)."""
+        return float(self._evaluate(X, Y, W))
+
+    def _objective(self, X, Y, W, penalty_scale, training):
+        logits = self._logits(X, training=training)
+        losses = _per_sample_loss(self.spec.output_activation, Y, logits)
+        loss = tf.reduce_mean(losses * W)
+        if penalty_scale is not None:
+            loss += penalty_scale * tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+        return loss
+
+    def _train_epoch_graph(self, X, Y, W, order, batch_size, penalty_scale):
+        n_rows = tf.shape(order)[0]
+        n_batches = (n_rows + batch_size - 1) // batch_size
+        total = tf.zeros((), X.dtype)
+        for batch in tf.range(n_batches):
+            rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
+            with tf.GradientTape() as tape:
+                loss = self._objective(
+                    tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows),
+                    penalty_scale, training=True,
+                )
+            gradients = tape.gradient(loss, self._weights)
+            self.optimizer.apply(gradients, self._weights)
+            total += loss * tf.cast(tf.shape(rows)[0], X.dtype)
+        return total / tf.cast(n_rows, X.dtype)
+
+    def _evaluate_graph(self, X, Y, W):
+        return self._objective(X, Y, W, None, training=False)

@@ -1,0 +1,335 @@
+"""GRNClassifier: labels, probabilities and class weights on top of BaseGRN."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import column_or_1d
+
+from skgrn._base import BaseGRN
+
+
+class GRNClassifier(ClassifierMixin, BaseGRN):
+    """Gated residual network classifier.
+
+    A stack of :class:`~skgrn.layers.GatedResidualNetwork` blocks, optionally
+    combined with a :class:`~skgrn.layers.SlowNetwork`, trained with Adam on
+    the log loss. Binary, multiclass and multilabel (indicator matrix)
+    targets are supported; labels may be integers, strings, objects or
+    booleans.
+
+    Parameters
+    ----------
+    n_blocks : int, default=2
+        Number of stacked gated residual network blocks.
+    block_units : int, default=64
+        Width of each block.
+    slow_layers : int, default=2
+        Number of hidden ReLU layers of the SlowNetwork; ``0`` leaves it out.
+    slow_units : int, default=64
+        Width of the SlowNetwork's hidden layers.
+    slow_position : {"before", "after"}, default="after"
+        Whether the SlowNetwork transforms the raw features before the GRN
+        blocks or the blocks' output after them.
+    dropout_rate : float, default=0.0
+        Dropout rate inside each GRN block, in ``[0, 1)``.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the dense kernels, as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (training loss, or validation
+        loss with ``early_stopping``) that counts as progress.
+    n_iter_no_change : int, default=10
+        Training stops after this many epochs without progress.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows (stratified),
+        stop when their loss stops improving, and restore the weights of the
+        best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping`` is True.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``; ``"balanced"``
+        weighs classes inversely to their frequency. Not for multilabel targets.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int gives bit-identical refits; None gives a different
+        network each fit. Global random state is never used or changed.
+    verbose : int or bool, default=0
+        Print the loss after each epoch.
+    warm_start : bool, default=False
+        Continue training the previous network (and optimizer state) on
+        ``fit`` instead of starting afresh.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when ``X`` has string column names.
+    model_ : keras.Model
+        The trained network; it outputs class probabilities.
+    history_ : dict
+        ``{"loss": [...], "val_loss": [...]}``, one value per epoch; validation
+        losses are NaN for epochs trained without early stopping.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training rows seen, summed over epochs.
+    best_epoch_ : int
+        With early stopping, the epoch whose weights were restored.
+    best_validation_loss_ : float
+        With early stopping, the validation loss of that epoch.
+    best_validation_score_ : float
+        With early stopping, the accuracy of the restored network on the
+        validation rows.
+
+    See Also
+    --------
+    GRNRegressor : The regression counterpart.
+    sklearn.neural_network.MLPClassifier : A plain multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skgrn import GRNClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = GRNClassifier(random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseGRN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_blocks=2,
+        block_units=64,
+        slow_layers=2,
+        slow_units=64,
+        slow_position="after",
+        dropout_rate=0.0,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_blocks=n_blocks,
+            block_units=block_units,
+            slow_layers=slow_layers,
+            slow_units=slow_units,
+            slow_position=slow_position,
+            dropout_rate=dropout_rate,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a label indicator matrix for multilabel problems.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows; integer weights are equivalent to
+            repeating rows.
+
+        Returns
+        -------
+        self : GRNClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``X`` and ``y``, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a label indicator matrix.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes ``y`` can take over every call. Required on the
+            first call, ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
+
+        Returns
+        -------
+        self : GRNClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "model_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # -- target handling ----------------------------------------------------------------
+    def _validate_targets(self, y, first_call, classes):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if first_call:
+            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "GRNClassifier needs samples of at least 2 classes in the data, but the "
+                    f"data contains only one class: {binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            return y
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            if y.ndim != 2 or y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"y must be a label indicator matrix with {len(self.classes_)} columns, "
+                    f"as in the previous call, got shape {y.shape}."
+                )
+            return y
+        new = np.setdiff1d(unique_labels(y), self.classes_)
+        if new.size:
+            raise ValueError(
+                f"y contains classes {new.tolist()} not seen in the first call to fit or "
+                f"partial_fit; the known classes are {self.classes_.tolist()}."
+            )
+        return y
+
+    def _target_sample_weight(self, y, sample_weight, incremental):
+        if self.class_weight is not None:
+            if self._label_binarizer.y_type_ == "multilabel-indicator":
+                raise ValueError("class_weight is not supported for multilabel targets.")
+            if isinstance(self.class_weight, dict):
+                unknown = set(self.class_weight) - set(self.classes_.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight has labels {sorted(map(str, unknown))} that are not "
+                        f"classes of y ({self.classes_.tolist()})."
+                    )
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+        if self._label_binarizer.y_type_ != "multilabel-indicator":
+            weighted = np.unique(y[sample_weight > 0])
+            # A single chunk of partial_fit may legitimately hold one class.
+            if len(weighted) < 2 and not incremental:
+                raise ValueError(
+                    "sample_weight (with class_weight) leaves only one class with positive "
+                    f"weight ({weighted.tolist()}); a classifier needs at least 2 classes."
+                )
+        return sample_weight
+
+    def _encode_targets(self, y, sample_weight, first_call):
+        return self._label_binarizer.transform(y)
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
+
+    def _stratify_validation(self, y):
+        return self._label_binarizer.y_type_ != "multilabel-indicator"
+
+    def _validation_score(self, X, y, sample_weight):
+        return accuracy_score(y, self._decode(self._network_outputs(X)), sample_weight=sample_weight)
+
+    # -- prediction ---------------------------------------------------------------------
+    def _decode(self, outputs):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return self._label_binarizer.inverse_transform(outputs)
+        return self.classes_[np.argmax(self._probabilities(outputs), axis=1)]
+
+    def _probabilities(self, outputs):
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - outputs, outputs])
+        return outputs
+
+    def predict(self, X):
+        """Predict class labels (the argmax of :meth:`predict_proba`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted labels, or an indicator matrix for multilabel targets.
+        """
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class; rows sum to 1 except for multilabel
+            targets, where each column is the probability of one label.
+        """
+        return self._probabilities(self._forward(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

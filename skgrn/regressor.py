@@ -1,0 +1,241 @@
+"""GRNRegressor: scaled single- and multi-output targets on top of BaseGRN."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+
+from skgrn._base import BaseGRN
+
+
+class GRNRegressor(RegressorMixin, BaseGRN):
+    """Gated residual network regressor.
+
+    A stack of :class:`~skgrn.layers.GatedResidualNetwork` blocks, optionally
+    combined with a :class:`~skgrn.layers.SlowNetwork`, trained with Adam on
+    the squared error. Targets are standardised inside the estimator (with
+    the sample weights) and predictions come back in their original units.
+    A 1-d ``y`` gives 1-d predictions, a 2-d ``y`` 2-d predictions.
+
+    Parameters
+    ----------
+    n_blocks : int, default=2
+        Number of stacked gated residual network blocks.
+    block_units : int, default=64
+        Width of each block.
+    slow_layers : int, default=2
+        Number of hidden ReLU layers of the SlowNetwork; ``0`` leaves it out.
+    slow_units : int, default=64
+        Width of the SlowNetwork's hidden layers.
+    slow_position : {"before", "after"}, default="after"
+        Whether the SlowNetwork transforms the raw features before the GRN
+        blocks or the blocks' output after them.
+    dropout_rate : float, default=0.0
+        Dropout rate inside each GRN block, in ``[0, 1)``.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the dense kernels, as in
+        :class:`~sklearn.neural_network.MLPRegressor`.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (training loss, or validation
+        loss with ``early_stopping``) that counts as progress.
+    n_iter_no_change : int, default=10
+        Training stops after this many epochs without progress.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training rows, stop when their
+        loss stops improving, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out when ``early_stopping`` is True.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int gives bit-identical refits; None gives a different
+        network each fit. Global random state is never used or changed.
+    verbose : int or bool, default=0
+        Print the loss after each epoch.
+    warm_start : bool, default=False
+        Continue training the previous network (and optimizer state) on
+        ``fit`` instead of starting afresh.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when ``X`` has string column names.
+    model_ : keras.Model
+        The trained network; it outputs standardised targets (see
+        ``target_mean_`` and ``target_scale_``).
+    target_mean_ : ndarray of shape (n_outputs,)
+        Weighted mean of each target, learned on the first call to fit.
+    target_scale_ : ndarray of shape (n_outputs,)
+        Weighted standard deviation of each target (1 where it is 0).
+    history_ : dict
+        ``{"loss": [...], "val_loss": [...]}``, one value per epoch; validation
+        losses are NaN for epochs trained without early stopping.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training rows seen, summed over epochs.
+    best_epoch_ : int
+        With early stopping, the epoch whose weights were restored.
+    best_validation_loss_ : float
+        With early stopping, the validation loss of that epoch.
+    best_validation_score_ : float
+        With early stopping, the R² of the restored network on the validation
+        rows.
+
+    See Also
+    --------
+    GRNClassifier : The classification counterpart.
+    sklearn.neural_network.MLPRegressor : A plain multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skgrn import GRNRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = GRNRegressor(random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> bool(reg.score(X, y) > 0.4)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        n_blocks=2,
+        block_units=64,
+        slow_layers=2,
+        slow_units=64,
+        slow_position="after",
+        dropout_rate=0.0,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_blocks=n_blocks,
+            block_units=block_units,
+            slow_layers=slow_layers,
+            slow_units=slow_units,
+            slow_position=slow_position,
+            dropout_rate=dropout_rate,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows; integer weights are equivalent to
+            repeating rows.
+
+        Returns
+        -------
+        self : GRNRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``X`` and ``y``, continuing from the current state.
+
+        The target scaling is learned on the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
+
+        Returns
+        -------
+        self : GRNRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_targets(self, y, first_call, classes):
+        if first_call:
+            self._y_ndim = y.ndim
+        elif y.ndim != self._y_ndim or (y.ndim == 2 and y.shape[1] != len(self.target_mean_)):
+            raise ValueError(
+                f"y has shape {y.shape}, but the network was fitted on "
+                f"{'a 1-d y' if self._y_ndim == 1 else f'{len(self.target_mean_)} targets'}."
+            )
+        return y
+
+    def _encode_targets(self, y, sample_weight, first_call):
+        targets = y.reshape(y.shape[0], -1)
+        if first_call:
+            mean = np.average(targets, axis=0, weights=sample_weight)
+            scale = np.sqrt(np.average((targets - mean) ** 2, axis=0, weights=sample_weight))
+            self.target_mean_ = mean
+            self.target_scale_ = np.where(scale > 0, scale, 1.0)
+        return (targets - self.target_mean_) / self.target_scale_
+
+    def _output_activation(self):
+        return "linear"
+
+    def _decode(self, outputs):
+        values = outputs * self.target_scale_.astype(outputs.dtype) + self.target_mean_.astype(
+            outputs.dtype
+        )
+        return values.ravel() if self._y_ndim == 1 else values
+
+    def _validation_score(self, X, y, sample_weight):
+        return r2_score(y, self._decode(self._network_outputs(X)), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict target values.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, 1-d when the network was fitted on a 1-d ``y``.
+        """
+        return self._decode(self._forward(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

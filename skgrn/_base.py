@@ -155,7 +155,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         )
         if continuing and spec != self._spec:
             changed = sorted(
-                name for name, value in spec.to_dict().items() if self._spec.to_dict()[name] != value
+                name
+                for name, value in spec.to_dict().items()
+                if self._spec.to_dict()[name] != value
             )
             raise ValueError(
                 "warm_start and partial_fit continue training the same network, but "
@@ -255,6 +257,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
                 "hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
         return self
 
@@ -267,7 +270,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         if self.batch_size > n_rows:
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_rows} training rows; "
-                "using full-batch steps."
+                "using full-batch steps.",
+                stacklevel=5,
             )
         return min(self.batch_size, n_rows)
 

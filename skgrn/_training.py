@@ -88,7 +88,7 @@ class Trainer:
         """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
         self.model.set_weights(weights)
         state = self._fresh_optimizer_state if optimizer_state is None else optimizer_state
-        for variable, value in zip(self.optimizer.variables, state):
+        for variable, value in zip(self.optimizer.variables, state, strict=True):
             variable.assign(value)
         self.optimizer.learning_rate = learning_rate
         for offset, generator in enumerate(self._seed_generators):
@@ -109,7 +109,11 @@ class Trainer:
         """One pass over the rows in ``order``; returns the mean training objective."""
         return float(
             self._train_epoch(
-                X, Y, W, tf.constant(order, tf.int32), tf.constant(batch_size, tf.int32),
+                X,
+                Y,
+                W,
+                tf.constant(order, tf.int32),
+                tf.constant(batch_size, tf.int32),
                 tf.constant(penalty_scale, self.spec.dtype),
             )
         )
@@ -134,8 +138,11 @@ class Trainer:
             rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
             with tf.GradientTape() as tape:
                 loss = self._objective(
-                    tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows),
-                    penalty_scale, training=True,
+                    tf.gather(X, rows),
+                    tf.gather(Y, rows),
+                    tf.gather(W, rows),
+                    penalty_scale,
+                    training=True,
                 )
             gradients = tape.gradient(loss, self._weights)
             self.optimizer.apply(gradients, self._weights)

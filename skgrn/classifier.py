@@ -269,7 +269,9 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         return self._label_binarizer.y_type_ != "multilabel-indicator"
 
     def _validation_score(self, X, y, sample_weight):
-        return accuracy_score(y, self._decode(self._network_outputs(X)), sample_weight=sample_weight)
+        return accuracy_score(
+            y, self._decode(self._network_outputs(X)), sample_weight=sample_weight
+        )
 
     # -- prediction ---------------------------------------------------------------------
     def _decode(self, outputs):

@@ -1,5 +1,13 @@
 """Gated residual networks as scikit-learn estimators."""
 
+try:
+    import keras  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "skgrn needs Keras 3 with a backend. Install it with the CPU-only TensorFlow "
+        "(pip install 'skgrn[cpu]') or the full one (pip install 'skgrn[tensorflow]')."
+    ) from error
+
 from skgrn import layers
 from skgrn.classifier import GRNClassifier
 from skgrn.regressor import GRNRegressor

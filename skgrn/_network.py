@@ -13,10 +13,6 @@ import keras
 
 from skgrn.layers import GatedResidualNetwork, SlowNetwork
 
-# Seeds of the blocks are spaced so that their sublayers' seeds never collide.
-_SEED_STRIDE = 16
-
-
 @dataclass(frozen=True)
 class NetworkSpec:
     """Everything needed to build one network, and nothing else.
@@ -48,7 +44,8 @@ def build_network(spec, seed):
     uses, for numerical stability.
     """
     dtype = spec.dtype
-    seeds = iter(range(seed, seed + _SEED_STRIDE * (spec.n_blocks + 3), _SEED_STRIDE))
+    # The layers derive distinct sublayer seeds from consecutive ones.
+    seeds = iter(range(seed, seed + spec.n_blocks + 3))
     inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
 
     def slow_network(width):

@@ -56,6 +56,12 @@ class Trainer:
     """A network, its optimizer and compiled train/evaluate functions."""
 
     def __init__(self, spec):
+        if keras.backend.backend() != "tensorflow":
+            raise RuntimeError(
+                "skgrn's estimators train with Keras' TensorFlow backend, but Keras is "
+                f"using {keras.backend.backend()!r} (KERAS_BACKEND). The layers in "
+                "skgrn.layers work with any backend."
+            )
         self.spec = spec
         self.model = build_network(spec, seed=0)
         self._logits = logits_model(self.model)

@@ -10,6 +10,7 @@ Keras so that a model containing them reloads with ``safe_mode=True`` and no
 import numbers
 
 import keras
+import numpy as np
 
 __all__ = ["GatedLinearUnit", "GatedResidualNetwork", "SlowNetwork"]
 
@@ -31,8 +32,16 @@ def _check_seed(seed):
 
 
 def _sub_seed(seed, offset):
-    """Seed of the ``offset``-th random sublayer, or None when unseeded."""
-    return None if seed is None else seed + offset
+    """Seed of the ``offset``-th random sublayer, or None when unseeded.
+
+    Derived through NumPy's SeedSequence rather than ``seed + offset`` so that
+    layers with neighbouring seeds (``seed=0``, ``seed=1``, ...) never share
+    sublayer seeds, and so that any non-negative seed maps into the range
+    every backend accepts.
+    """
+    if seed is None:
+        return None
+    return int(np.random.SeedSequence([seed, offset]).generate_state(1)[0] >> 1)
 
 
 def _dense(layer, units, offset, activation=None, name=None):

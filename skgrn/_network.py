@@ -13,6 +13,7 @@ import keras
 
 from skgrn.layers import GatedResidualNetwork, SlowNetwork
 
+
 @dataclass(frozen=True)
 class NetworkSpec:
     """Everything needed to build one network, and nothing else.

@@ -165,7 +165,11 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 "or restore the previous values."
             )
 
-        rng = _check_rng(self.random_state)
+        if first_call:
+            # One random stream per training run, continued by warm_start and
+            # partial_fit so that successive calls do not repeat shuffles.
+            self._rng = _check_rng(self.random_state)
+        rng = self._rng
         early_stopping = self.early_stopping and not incremental
         validation = None
         if early_stopping:

@@ -6,7 +6,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
 from skgrn._base import BaseGRN
@@ -213,7 +213,16 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if first_call:
-            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            multilabel = type_of_target(y) == "multilabel-indicator"
+            if classes is not None and not multilabel:
+                unknown = np.setdiff1d(unique_labels(y), np.asarray(classes))
+                if unknown.size:
+                    raise ValueError(
+                        f"y contains labels {unknown.tolist()} that are not in classes "
+                        f"({np.asarray(classes).tolist()})."
+                    )
+            # An indicator matrix names its own labels (its columns); classes is moot.
+            binarizer = LabelBinarizer().fit(y if classes is None or multilabel else classes)
             if binarizer.y_type_ != "multilabel-indicator" and len(binarizer.classes_) < 2:
                 raise ValueError(
                     "GRNClassifier needs samples of at least 2 classes in the data, but the "

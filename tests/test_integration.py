@@ -1,0 +1,342 @@
+"""The estimators inside scikit-learn's machinery: pipelines, column transformers,
+searches, cloning, feature names, metadata routing and persistence."""
+
+import os
+import pickle
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import sklearn
+from scipy.stats import loguniform
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from skgrn import GRNClassifier, GRNRegressor
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+N_SAMPLES = 80
+SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0)
+
+# Small max_iter values are the point here; their ConvergenceWarnings are noise.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def make_clf(**params):
+    return GRNClassifier(**{**SMALL, "max_iter": 20, **params})
+
+
+def make_reg(**params):
+    return GRNRegressor(**{**SMALL, "max_iter": 20, **params})
+
+
+def _subprocess_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+@pytest.fixture(scope="module")
+def X():
+    # Features on very different scales, so that the scaler matters.
+    return np.random.RandomState(0).randn(N_SAMPLES, 4) * [1.0, 100.0, 0.01, 10.0]
+
+
+@pytest.fixture(scope="module")
+def y_class(X):
+    return np.digitize(X[:, 0] + X[:, 1] / 100, [-0.7, 0.7])
+
+
+@pytest.fixture(scope="module")
+def y_reg(X):
+    return X[:, 0] - X[:, 1] / 50 + 0.1 * np.sin(X[:, 3])
+
+
+# -- pipelines ------------------------------------------------------------------------
+def test_pipeline_with_scaler(X, y_class):
+    pipe = make_pipeline(StandardScaler(), make_clf(max_iter=60, learning_rate_init=0.01))
+    pipe.fit(X, y_class)
+    assert pipe.score(X, y_class) > 0.8
+    np.testing.assert_array_equal(pipe.classes_, [0, 1, 2])
+    assert pipe.predict_proba(X).shape == (N_SAMPLES, 3)
+    # The classifier saw the scaled features.
+    clf = pipe[-1]
+    np.testing.assert_array_equal(clf.predict_proba(pipe[0].transform(X)), pipe.predict_proba(X))
+
+
+def test_column_transformer_on_dataframe(X):
+    rng = np.random.RandomState(3)
+    colors = np.array(["red", "green", "blue"])[rng.randint(0, 3, N_SAMPLES)]
+    frame = pd.DataFrame({"size": X[:, 0], "color": pd.Categorical(colors)})
+    y = 2 * frame["size"].to_numpy() + np.select(
+        [colors == "red", colors == "green"], [3.0, -3.0], 0.0
+    )
+    pipe = Pipeline(
+        [
+            (
+                "columns",
+                ColumnTransformer(
+                    [
+                        ("numeric", StandardScaler(), ["size"]),
+                        ("categorical", OneHotEncoder(), ["color"]),
+                    ]
+                ),
+            ),
+            ("reg", make_reg(max_iter=100, learning_rate_init=0.01)),
+        ]
+    )
+    pipe.fit(frame, y)
+    assert pipe[-1].n_features_in_ == 4
+    assert r2_score(y, pipe.predict(frame)) > 0.8
+    assert pipe.predict(frame.iloc[:5]).shape == (5,)
+
+
+def test_cross_val_score(X, y_class):
+    scores = cross_val_score(
+        make_pipeline(StandardScaler(), make_clf(max_iter=60, learning_rate_init=0.01)),
+        X,
+        y_class,
+        cv=3,
+    )
+    assert scores.shape == (3,)
+    assert np.all((scores >= 0) & (scores <= 1))
+    assert scores.mean() > 0.6
+
+
+# -- searches -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def worker_env():
+    """Parallel workers are fresh interpreters: they must find skgrn too."""
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = _subprocess_env()["PYTHONPATH"]
+    yield
+    if saved is None:
+        del os.environ["PYTHONPATH"]
+    else:
+        os.environ["PYTHONPATH"] = saved
+
+
+def _grid_search(X, y, n_jobs):
+    search = GridSearchCV(
+        make_clf(max_iter=10),
+        {"alpha": [1e-4, 1e-1], "learning_rate_init": [1e-3, 1e-2]},
+        cv=2,
+        n_jobs=n_jobs,
+    )
+    return search.fit(X, y)
+
+
+def _randomized_search(X, y, n_jobs):
+    search = RandomizedSearchCV(
+        make_clf(max_iter=10),
+        {"alpha": loguniform(1e-5, 1e-1), "learning_rate_init": loguniform(1e-3, 1e-1)},
+        n_iter=3,
+        cv=2,
+        n_jobs=n_jobs,
+        random_state=0,
+    )
+    return search.fit(X, y)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("search", [_grid_search, _randomized_search])
+def test_search_is_reproducible_across_n_jobs(search, X, y_class, worker_env):
+    X_scaled = StandardScaler().fit_transform(X)
+    serial = search(X_scaled, y_class, n_jobs=1)
+    parallel = search(X_scaled, y_class, n_jobs=2)
+    scores = serial.cv_results_["mean_test_score"]
+    assert len(scores) == (4 if search is _grid_search else 3)
+    assert np.all(np.isfinite(scores))
+    # The parameters differ enough for the scores to differ.
+    assert len(np.unique(scores)) > 1
+    np.testing.assert_array_equal(parallel.cv_results_["mean_test_score"], scores)
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(
+        parallel.best_estimator_.predict_proba(X_scaled),
+        serial.best_estimator_.predict_proba(X_scaled),
+    )
+
+
+# -- cloning and feature names --------------------------------------------------------
+def test_clone_of_fitted_estimator_is_unfitted(X, y_class):
+    clf = make_clf(max_iter=5, alpha=0.01, class_weight="balanced").fit(X, y_class)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    for name in ("model_", "classes_", "n_iter_", "history_", "n_features_in_"):
+        assert not hasattr(copy, name)
+    with pytest.raises(NotFittedError):
+        copy.predict(X)
+    # The original is untouched.
+    assert clf.predict(X).shape == (N_SAMPLES,)
+
+
+def test_feature_names_are_checked(X, y_reg):
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    reg = make_reg(max_iter=5).fit(frame, y_reg)
+    np.testing.assert_array_equal(reg.feature_names_in_, ["a", "b", "c", "d"])
+    expected = reg.predict(frame)
+    with pytest.raises(ValueError, match="feature names"):
+        reg.predict(frame.rename(columns={"a": "z"}))
+    with pytest.raises(ValueError, match="feature names"):
+        reg.predict(frame[["b", "a", "c", "d"]])
+    with pytest.warns(UserWarning, match="valid feature names"):
+        from_array = reg.predict(X)
+    np.testing.assert_array_equal(from_array, expected)
+
+
+def test_no_feature_names_for_arrays(X, y_reg):
+    reg = make_reg(max_iter=5).fit(X, y_reg)
+    assert not hasattr(reg, "feature_names_in_")
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        reg.predict(pd.DataFrame(X, columns=["a", "b", "c", "d"]))
+
+
+# -- metadata routing -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def half_zero_weights():
+    weights = np.ones(N_SAMPLES)
+    weights[1::2] = 0
+    return weights
+
+
+def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
+    kept = half_zero_weights > 0
+    with sklearn.config_context(enable_metadata_routing=True):
+
+        def make_pipe():
+            return Pipeline(
+                [
+                    ("scale", StandardScaler().set_fit_request(sample_weight=True)),
+                    ("reg", make_reg().set_fit_request(sample_weight=True)),
+                ]
+            )
+
+        weighted = make_pipe().fit(X, y_reg, sample_weight=half_zero_weights)
+        dropped = make_pipe().fit(X[kept], y_reg[kept])
+        unweighted = make_pipe().fit(X, y_reg)
+    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-6)
+    assert not np.allclose(weighted.predict(X), unweighted.predict(X), rtol=1e-3)
+
+
+def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
+    X = StandardScaler().fit_transform(X)
+    kept = half_zero_weights > 0
+    grid = {"alpha": [1e-4, 1e-2]}
+    with sklearn.config_context(enable_metadata_routing=True):
+
+        def make_search():
+            reg = make_reg().set_fit_request(sample_weight=True)
+            # Unweighted scoring: only the fits can make the weighted results differ.
+            reg.set_score_request(sample_weight=False)
+            return GridSearchCV(reg, grid, cv=2)
+
+        weighted = make_search().fit(X, y_reg, sample_weight=half_zero_weights)
+        unweighted = make_search().fit(X, y_reg)
+    assert not np.allclose(
+        weighted.cv_results_["mean_test_score"], unweighted.cv_results_["mean_test_score"]
+    )
+    # The refit on all rows got the weights: it matches a fit without the zero-weight rows.
+    dropped = make_reg(**weighted.best_params_).fit(X[kept], y_reg[kept])
+    np.testing.assert_allclose(weighted.best_estimator_.predict(X), dropped.predict(X), rtol=1e-6)
+    assert not np.allclose(unweighted.best_estimator_.predict(X), dropped.predict(X), rtol=1e-3)
+
+
+# -- persistence ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def wide_classifier(X, y_class):
+    """Wide enough that its weights dominate the pickle (about 0.5 MB of float64)."""
+    clf = GRNClassifier(
+        n_blocks=2, block_units=96, slow_layers=2, slow_units=64, max_iter=5, random_state=0
+    )
+    return clf.fit(StandardScaler().fit_transform(X), y_class)
+
+
+@pytest.mark.slow
+def test_joblib_roundtrip_in_fresh_process(wide_classifier, X, tmp_path):
+    X_scaled = StandardScaler().fit_transform(X)
+    joblib.dump(wide_classifier, tmp_path / "clf.joblib")
+    np.save(tmp_path / "X.npy", X_scaled)
+    code = (
+        "import sys, joblib, numpy as np\n"
+        "clf = joblib.load(sys.argv[1] + '/clf.joblib')\n"
+        "X = np.load(sys.argv[1] + '/X.npy')\n"
+        "np.save(sys.argv[1] + '/proba.npy', clf.predict_proba(X))\n"
+        "np.save(sys.argv[1] + '/pred.npy', clf.predict(X))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env=_subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "proba.npy"), wide_classifier.predict_proba(X_scaled)
+    )
+    np.testing.assert_array_equal(np.load(tmp_path / "pred.npy"), wide_classifier.predict(X_scaled))
+
+
+def test_joblib_roundtrip_in_process(wide_classifier, X, tmp_path):
+    X_scaled = StandardScaler().fit_transform(X)
+    joblib.dump(wide_classifier, tmp_path / "clf.joblib")
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(
+        loaded.predict_proba(X_scaled), wide_classifier.predict_proba(X_scaled)
+    )
+    assert loaded.get_params() == wide_classifier.get_params()
+    assert loaded.n_iter_ == wide_classifier.n_iter_
+    np.testing.assert_array_equal(loaded.classes_, wide_classifier.classes_)
+    # Pickling must not strip the original of its network.
+    assert wide_classifier.model_ is not None
+
+
+def test_pickle_holds_weights_only(wide_classifier):
+    data = pickle.dumps(wide_classifier)
+    weights_nbytes = sum(w.nbytes for w in wide_classifier.model_.get_weights())
+    assert weights_nbytes > 300_000  # the size bound below is then meaningful
+    assert len(data) <= 2 * weights_nbytes + 200_000
+    assert len(data) >= weights_nbytes
+    assert b"tensorflow" not in data
+
+
+def test_loaded_estimator_can_keep_training(wide_classifier, X, y_class):
+    X_scaled = StandardScaler().fit_transform(X)
+    loaded = pickle.loads(pickle.dumps(wide_classifier))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        loaded.partial_fit(X_scaled, y_class)
+    assert loaded.n_iter_ == wide_classifier.n_iter_ + 1
+    assert not np.array_equal(
+        loaded.predict_proba(X_scaled), wide_classifier.predict_proba(X_scaled)
+    )
+
+
+@pytest.mark.parametrize("Estimator", [GRNClassifier, GRNRegressor])
+def test_unfitted_estimator_pickles(Estimator):
+    estimator = Estimator(block_units=16, alpha=0.5, random_state=3)
+    loaded = pickle.loads(pickle.dumps(estimator))
+    assert loaded.get_params() == estimator.get_params()
+    assert not hasattr(loaded, "model_")
+    loaded = joblib.load(_dump_to_memory(estimator))
+    assert loaded.get_params() == estimator.get_params()
+
+
+def _dump_to_memory(estimator):
+    import io
+
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer)
+    buffer.seek(0)
+    return buffer

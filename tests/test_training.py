@@ -1,0 +1,384 @@
+"""The training loop: early stopping, verbosity, convergence, parameter validation,
+reproducibility, and leaving global state alone."""
+
+import os
+import random
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgrn import GRNClassifier, GRNRegressor
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+N_SAMPLES = 120
+SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8)
+
+
+def make_clf(**params):
+    return GRNClassifier(**{**SMALL, "max_iter": 30, "random_state": 0, **params})
+
+
+def fit_quietly(estimator, *args, **kwargs):
+    """Fit ignoring the ConvergenceWarning that small max_iter values cause."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.RandomState(0).randn(N_SAMPLES, 4)
+
+
+@pytest.fixture(scope="module")
+def y(X):
+    """Three noisy classes: the network overfits them within a few dozen epochs."""
+    noise = 0.7 * np.random.RandomState(1).randn(N_SAMPLES)
+    return np.digitize(X[:, 0] + X[:, 1] + noise, [-0.7, 0.7])
+
+
+# -- early stopping -------------------------------------------------------------------
+EARLY = dict(
+    early_stopping=True,
+    validation_fraction=0.2,
+    n_iter_no_change=3,
+    tol=0.0,
+    learning_rate_init=0.01,
+    max_iter=300,
+)
+
+
+@pytest.fixture(scope="module")
+def early_stopped(X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return make_clf(**EARLY).fit(X, y)
+
+
+def test_early_stopping_attributes(early_stopped):
+    clf = early_stopped
+    assert isinstance(clf.best_epoch_, int)
+    assert 1 <= clf.best_epoch_ <= clf.n_iter_
+    assert len(clf.history_["loss"]) == clf.n_iter_
+    assert len(clf.history_["val_loss"]) == clf.n_iter_
+    assert all(np.isfinite(clf.history_["val_loss"]))
+    assert clf.best_validation_loss_ == min(clf.history_["val_loss"])
+    assert clf.history_["val_loss"][clf.best_epoch_ - 1] == clf.best_validation_loss_
+    assert isinstance(clf.best_validation_score_, float)
+    # Accuracy on 24 validation rows of a learnable 3-class problem.
+    assert 0.4 < clf.best_validation_score_ <= 1.0
+
+
+def test_early_stopping_stops_after_n_iter_no_change(early_stopped):
+    clf = early_stopped
+    assert clf.n_iter_ < EARLY["max_iter"]
+    # With tol=0, each epoch after the best one counts as an epoch without progress.
+    assert clf.n_iter_ - clf.best_epoch_ == EARLY["n_iter_no_change"] + 1
+
+
+def test_early_stopping_restores_best_weights(early_stopped, X, y):
+    clf = early_stopped
+    assert clf.best_epoch_ < clf.n_iter_
+    # The same fit cut at the best epoch trains exactly the same first epochs; its
+    # final network is the one early stopping must have restored.
+    cut = fit_quietly(
+        make_clf(**{**EARLY, "max_iter": clf.best_epoch_, "n_iter_no_change": 1000}), X, y
+    )
+    assert cut.n_iter_ == clf.best_epoch_ == cut.best_epoch_
+    assert cut.best_validation_loss_ == clf.best_validation_loss_
+    np.testing.assert_array_equal(clf.predict_proba(X), cut.predict_proba(X))
+    assert clf.best_validation_score_ == cut.best_validation_score_
+
+
+def test_early_stopping_regressor_scores_r2(X):
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0])
+    reg = fit_quietly(
+        GRNRegressor(**SMALL, **{**EARLY, "n_iter_no_change": 5}, random_state=0), X, y
+    )
+    assert 1 <= reg.best_epoch_ <= reg.n_iter_
+    assert reg.best_validation_loss_ == min(reg.history_["val_loss"])
+    assert 0.5 < reg.best_validation_score_ <= 1.0
+
+
+def test_without_early_stopping_no_best_attributes(X, y):
+    clf = fit_quietly(make_clf(max_iter=10), X, y)
+    for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+        assert not hasattr(clf, name)
+    assert clf.history_["val_loss"] == []
+    assert len(clf.history_["loss"]) == clf.n_iter_ == 10
+
+
+def test_refit_without_early_stopping_drops_best_attributes(X, y):
+    clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 5}), X, y)
+    assert hasattr(clf, "best_epoch_")
+    fit_quietly(clf.set_params(early_stopping=False), X, y)
+    for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+        assert not hasattr(clf, name)
+    assert clf.history_["val_loss"] == []
+
+
+# -- verbosity and convergence --------------------------------------------------------
+def test_verbose_prints_one_line_per_epoch(X, y, capsys):
+    clf = fit_quietly(make_clf(max_iter=7, verbose=1), X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == clf.n_iter_ == 7
+    assert all("loss" in line for line in lines)
+    assert lines[0].startswith("Iteration 1") and lines[-1].startswith("Iteration 7")
+
+
+def test_verbose_with_early_stopping_reports_validation_loss(X, y, capsys):
+    clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 4}, verbose=True), X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == clf.n_iter_
+    assert all("validation loss" in line for line in lines)
+
+
+def test_verbose_zero_prints_nothing(X, y, capsys):
+    fit_quietly(make_clf(max_iter=7, verbose=0), X, y)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ""
+
+
+def test_convergence_warning_when_max_iter_is_reached(X, y):
+    clf = make_clf(max_iter=5)
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(5\)"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 5
+
+
+def test_no_convergence_warning_when_training_stalls(X, y):
+    # With a huge tol no epoch counts as progress: training stops early.
+    clf = make_clf(max_iter=50, tol=10.0, n_iter_no_change=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.n_iter_ < 50
+
+
+# -- parameter validation -------------------------------------------------------------
+# (parameter, value of a wrong type, value out of range)
+BAD_PARAMS = [
+    ("n_blocks", "2", 0),
+    ("block_units", 8.5, 0),
+    ("slow_layers", "one", -1),
+    ("slow_units", 2.0, 0),
+    ("slow_position", 1, "middle"),
+    ("dropout_rate", "0.1", 1.0),
+    ("alpha", "big", -1e-4),
+    ("batch_size", 16.0, 0),
+    ("learning_rate_init", [0.1], 0.0),
+    ("max_iter", 10.0, 0),
+    ("tol", "0", -1.0),
+    ("n_iter_no_change", 1.5, 0),
+    ("early_stopping", "yes", None),
+    ("validation_fraction", "0.1", 1.0),
+    ("random_state", "seed", -1),
+    ("verbose", "loud", -1),
+    ("warm_start", "no", None),
+]
+BAD_VALUES = [
+    (param, value) for param, *values in BAD_PARAMS for value in values if value is not None
+]
+BAD_VALUES += [
+    ("dropout_rate", -0.1),
+    ("validation_fraction", 0.0),
+    ("batch_size", "big"),
+    ("random_state", 2**40),
+    ("early_stopping", 2),
+    ("warm_start", 1.0),
+]
+CLASSIFIER_BAD_VALUES = [("class_weight", "auto"), ("class_weight", 1.0), ("class_weight", [1, 2])]
+
+
+def test_bad_params_table_covers_every_parameter():
+    names = {param for param, _ in BAD_VALUES}
+    assert names == set(GRNRegressor().get_params())
+    assert names | {"class_weight"} == set(GRNClassifier().get_params())
+
+
+@pytest.mark.parametrize(
+    "Estimator, param, value",
+    [(GRNRegressor, p, v) for p, v in BAD_VALUES]
+    + [(GRNClassifier, p, v) for p, v in BAD_VALUES + CLASSIFIER_BAD_VALUES],
+    ids=lambda v: repr(v)[:20] if not isinstance(v, type) else v.__name__,
+)
+def test_invalid_parameter_raises_at_fit_not_init(Estimator, param, value, X, y):
+    estimator = Estimator(**{param: value})  # __init__ never validates
+    assert estimator.get_params()[param] is value
+    with pytest.raises(InvalidParameterError, match=f"'{param}' parameter") as excinfo:
+        estimator.fit(X[:20], y[:20])
+    assert isinstance(excinfo.value, ValueError)
+    assert not hasattr(estimator, "model_")
+
+
+# -- reproducibility ------------------------------------------------------------------
+# Run both here and in a fresh interpreter: minibatches and dropout exercise the
+# shuffling and the dropout seeds as well as the initialisation.
+REPRODUCIBLE_FIT = """
+import warnings
+import numpy as np
+from skgrn import GRNClassifier
+
+def reproducible_proba(path):
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 4)
+    y = np.digitize(X[:, 0] + X[:, 1] + 0.7 * rng.randn(120), [-0.7, 0.7])
+    clf = GRNClassifier(
+        n_blocks=1, block_units=8, slow_layers=1, slow_units=8, dropout_rate=0.2,
+        batch_size=32, max_iter=15, random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    proba = clf.predict_proba(X)
+    np.save(path, proba)
+    return proba
+"""
+
+
+def _reproducible_proba(path):
+    namespace = {}
+    exec(REPRODUCIBLE_FIT, namespace)
+    return namespace["reproducible_proba"](path)
+
+
+def test_same_random_state_gives_identical_refit(tmp_path):
+    first = _reproducible_proba(tmp_path / "a.npy")
+    second = _reproducible_proba(tmp_path / "b.npy")
+    assert first.dtype == np.float64
+    np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.slow
+def test_same_random_state_gives_identical_fit_in_a_fresh_process(tmp_path):
+    here = _reproducible_proba(tmp_path / "here.npy")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    code = REPRODUCIBLE_FIT + "\nimport sys\nreproducible_proba(sys.argv[1])\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "there.npy")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "there.npy"), here)
+
+
+def test_random_state_none_gives_different_fits(X, y):
+    a = fit_quietly(make_clf(max_iter=3, random_state=None), X, y).predict_proba(X)
+    b = fit_quietly(make_clf(max_iter=3, random_state=None), X, y).predict_proba(X)
+    assert not np.allclose(a, b)
+
+
+def test_random_state_instance(X, y):
+    seed = 7
+    from_int = fit_quietly(make_clf(max_iter=3, random_state=seed), X, y).predict_proba(X)
+    rng = np.random.RandomState(seed)
+    clf = make_clf(max_iter=3, random_state=rng)
+    first = fit_quietly(clf, X, y).predict_proba(X)
+    assert clf.random_state is rng
+    np.testing.assert_array_equal(first, from_int)
+    # The instance's stream moved on: a refit draws a different network.
+    second = fit_quietly(clf, X, y).predict_proba(X)
+    assert not np.allclose(first, second)
+
+
+# -- global state is left alone -------------------------------------------------------
+# Each test uses its own architecture, so that building and tracing the network
+# happen inside the fit under test, with dropout and minibatches.
+def _fit_new_architecture(block_units, X, y, random_state=None):
+    clf = GRNClassifier(
+        n_blocks=1,
+        block_units=block_units,
+        slow_layers=1,
+        slow_units=4,
+        dropout_rate=0.2,
+        batch_size=40,
+        max_iter=3,
+        random_state=random_state,
+    )
+    fit_quietly(clf, X, y)
+    clf.predict_proba(X)
+
+
+def test_fit_leaves_numpy_global_random_state_alone(X, y):
+    before = np.random.get_state()  # noqa: NPY002 - the legacy global state is the point
+    _fit_new_architecture(5, X, y, random_state=None)
+    _fit_new_architecture(5, X, y, random_state=0)
+    after = np.random.get_state()  # noqa: NPY002
+    assert before[0] == after[0]
+    np.testing.assert_array_equal(before[1], after[1])
+    assert before[2:] == after[2:]
+
+
+def test_fit_leaves_python_random_state_alone(X, y):
+    random.seed(123)
+    before = random.getstate()
+    _fit_new_architecture(6, X, y, random_state=None)
+    _fit_new_architecture(6, X, y, random_state=0)
+    assert random.getstate() == before
+
+
+def test_fit_leaves_keras_config_alone(X, y):
+    before = (
+        keras.config.floatx(),
+        keras.config.epsilon(),
+        keras.config.backend(),
+        keras.config.image_data_format(),
+    )
+    _fit_new_architecture(7, X.astype(np.float64), y)
+    _fit_new_architecture(7, X.astype(np.float32), y)
+    after = (
+        keras.config.floatx(),
+        keras.config.epsilon(),
+        keras.config.backend(),
+        keras.config.image_data_format(),
+    )
+    assert after == before
+    assert keras.config.floatx() == "float32"
+
+
+def test_fit_leaves_tf_global_generator_alone(X, y):
+    generator = tf.random.get_global_generator()
+    before = generator.state.numpy().copy()
+    _fit_new_architecture(9, X, y, random_state=None)
+    _fit_new_architecture(9, X, y, random_state=0)
+    assert tf.random.get_global_generator() is generator
+    np.testing.assert_array_equal(generator.state.numpy(), before)
+
+
+def _op_determinism_enabled():
+    check = getattr(tf.config.experimental, "is_op_determinism_enabled", None)
+    if check is None:
+        from tensorflow.python.framework import config
+
+        check = config.is_op_determinism_enabled
+    return check()
+
+
+def test_fit_leaves_op_determinism_flag_alone(X, y):
+    assert not _op_determinism_enabled()
+    _fit_new_architecture(10, X, y, random_state=0)
+    assert not _op_determinism_enabled()
+
+
+def test_fit_leaves_tf_global_seed_alone(X, y):
+    tf.random.set_seed(1)
+    _fit_new_architecture(11, X, y, random_state=None)
+    _fit_new_architecture(11, X, y, random_state=0)
+    after_fit = [tf.random.uniform([3]).numpy() for _ in range(3)]
+    tf.random.set_seed(1)
+    without_fit = [tf.random.uniform([3]).numpy() for _ in range(3)]
+    np.testing.assert_array_equal(after_fit, without_fit)

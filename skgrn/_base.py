@@ -183,11 +183,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 random_state=rng,
                 stratify=stratify,
             )
-            if not sw_val.sum() > 0:
-                raise ValueError(
-                    "The validation split for early stopping has zero total sample_weight; "
-                    "increase validation_fraction."
-                )
+            for part, weights in (("validation", sw_val), ("training", sample_weight)):
+                if not weights.sum() > 0:
+                    raise ValueError(
+                        f"The {part} part of the early-stopping split has zero total "
+                        "sample_weight; change validation_fraction or the weights."
+                    )
             validation = (X_val, targets_val, y_val, sw_val)
 
         if first_call:

@@ -382,3 +382,15 @@ def test_fit_leaves_tf_global_seed_alone(X, y):
     tf.random.set_seed(1)
     without_fit = [tf.random.uniform([3]).numpy() for _ in range(3)]
     np.testing.assert_array_equal(after_fit, without_fit)
+
+
+def test_early_stopping_split_with_zero_weight_part_raises():
+    # Only one row has weight, so whichever part of the split it lands in, the
+    # other part weighs nothing: training on it would divide by zero.
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.arange(20, dtype=float)
+    sample_weight = np.zeros(20)
+    sample_weight[0] = 1.0
+    regressor = GRNRegressor(early_stopping=True, validation_fraction=0.5, random_state=0)
+    with pytest.raises(ValueError, match="zero total sample_weight"):
+        regressor.fit(X, y, sample_weight=sample_weight)

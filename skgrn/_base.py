@@ -154,10 +154,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             dtype=X.dtype.name,
         )
         if continuing and spec != self._spec:
+            previous = self._spec.to_dict()
             changed = sorted(
-                name
-                for name, value in spec.to_dict().items()
-                if self._spec.to_dict()[name] != value
+                name for name, value in spec.to_dict().items() if previous[name] != value
             )
             raise ValueError(
                 "warm_start and partial_fit continue training the same network, but "

@@ -1,11 +1,10 @@
 """Behaviour of GRNClassifier: labels, probabilities, class weights, multilabel
 targets, partial_fit and warm_start."""
 
-import warnings
-
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from helpers import fit_quietly
+from sklearn.exceptions import DataConversionWarning
 
 from skgrn import GRNClassifier
 
@@ -16,19 +15,6 @@ SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_stat
 
 def make_clf(**params):
     return GRNClassifier(**{**SMALL, "max_iter": 30, **params})
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    """Fit ignoring the ConvergenceWarning that small max_iter values cause."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
-
-
-def partial_fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.partial_fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +221,8 @@ def test_multilabel_rejects_class_weight(X, y_multilabel):
 
 def test_multilabel_partial_fit(X, y_multilabel):
     clf = make_clf()
-    partial_fit_quietly(clf, X, y_multilabel, classes=[0, 1, 2])
-    partial_fit_quietly(clf, X, y_multilabel)
+    clf.partial_fit(X, y_multilabel, classes=[0, 1, 2])
+    clf.partial_fit(X, y_multilabel)
     assert clf.predict(X).shape == (N_SAMPLES, 3)
     assert clf.predict_proba(X).shape == (N_SAMPLES, 3)
 
@@ -273,19 +259,19 @@ def test_partial_fit_with_classes_then_single_class_chunks(X, y_multiclass):
     clf = make_clf()
     first = y_multiclass == 0
     # The first chunk only holds class 0: `classes` tells the estimator the rest.
-    partial_fit_quietly(clf, X[first], y_multiclass[first], classes=[0, 1, 2])
+    clf.partial_fit(X[first], y_multiclass[first], classes=[0, 1, 2])
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
     assert clf.n_iter_ == 1
     for label in (1, 2):
         rows = y_multiclass == label
-        partial_fit_quietly(clf, X[rows], y_multiclass[rows])
+        clf.partial_fit(X[rows], y_multiclass[rows])
     assert clf.n_iter_ == 3
     assert clf.predict_proba(X).shape == (N_SAMPLES, 3)
 
 
 def test_partial_fit_unseen_class_raises(X, y_multiclass):
     clf = make_clf()
-    partial_fit_quietly(clf, X, y_multiclass, classes=[0, 1, 2])
+    clf.partial_fit(X, y_multiclass, classes=[0, 1, 2])
     y_new = y_multiclass.copy()
     y_new[:5] = 3
     with pytest.raises(ValueError, match="not seen"):

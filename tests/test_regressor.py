@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import fit_quietly
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
@@ -17,13 +18,6 @@ SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_stat
 
 def make_reg(**params):
     return GRNRegressor(**{**SMALL, "max_iter": 30, **params})
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    """Fit ignoring the ConvergenceWarning that small max_iter values cause."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

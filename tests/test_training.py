@@ -12,6 +12,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import fit_quietly
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -24,13 +25,6 @@ SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8)
 
 def make_clf(**params):
     return GRNClassifier(**{**SMALL, "max_iter": 30, "random_state": 0, **params})
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    """Fit ignoring the ConvergenceWarning that small max_iter values cause."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")

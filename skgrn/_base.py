@@ -11,13 +11,29 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names,
+    _check_n_features,
+    _check_sample_weight,
+    _check_y,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from skgrn._network import NetworkSpec, build_network
+from skgrn._tabular import as_table, learn_layout
 from skgrn._training import get_trainer
 
 # Rows per forward call at predict time: bounds the memory of the activations.
 _PREDICT_CHUNK_ROWS = 16384
+# early_stopping="auto" holds out a validation set from this many rows on.
+_AUTO_EARLY_STOPPING_ROWS = 1000
+# batch_size="auto" bounds: small tables take full-batch steps up to this size...
+_MIN_AUTO_BATCH = 64
+# ...and large ones are cut into steps of at most this many rows.
+_MAX_AUTO_BATCH = 512
+# learning_rate="adaptive" divides the learning rate by this after a plateau.
+_ADAPTIVE_LR_DIVISOR = 5
 # Largest seed handed to the network builder, leaving room for the seeds it derives.
 _MAX_SEED = 2**30
 
@@ -37,6 +53,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     """Base class of the GRN estimators; not for direct use."""
 
     _parameter_constraints: dict = {
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "block_units": [Interval(Integral, 1, None, closed="left")],
         "slow_layers": [Interval(Integral, 0, None, closed="left")],
@@ -45,11 +62,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -60,6 +78,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     def __init__(
         self,
         *,
+        categorical_features,
         n_blocks,
         block_units,
         slow_layers,
@@ -68,6 +87,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         dropout_rate,
         alpha,
         batch_size,
+        learning_rate,
         learning_rate_init,
         max_iter,
         tol,
@@ -78,6 +98,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         verbose,
         warm_start,
     ):
+        self.categorical_features = categorical_features
         self.n_blocks = n_blocks
         self.block_units = block_units
         self.slow_layers = slow_layers
@@ -86,6 +107,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.dropout_rate = dropout_rate
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.tol = tol
@@ -123,26 +145,32 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         continuing = fitted and (incremental or self.warm_start)
         first_call = not continuing
 
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first_call,
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=is_regressor(self),
-        )
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X = self._check_table(X, reset=first_call)
+        y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
+        check_consistent_length(X, y)
         y = self._validate_targets(y, first_call, classes)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        layout = (
+            learn_layout(X, sample_weight, self.categorical_features)
+            if first_call
+            else self._layout
         )
+        X = layout.encode(X)
+        sample_weight = sample_weight.astype(X.dtype, copy=False)
         sample_weight = self._target_sample_weight(y, sample_weight, incremental)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must not be all zero: there is nothing to learn from.")
         targets = self._encode_targets(y, sample_weight, first_call).astype(X.dtype, copy=False)
 
         spec = NetworkSpec(
-            n_features=X.shape[1],
+            n_features=layout.n_encoded,
+            n_numeric=layout.n_numeric,
+            cardinalities=layout.cardinalities,
+            embedding_dims=layout.embedding_dims,
             n_outputs=targets.shape[1],
             output_activation=self._output_activation(),
             n_blocks=self.n_blocks,
@@ -151,7 +179,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             slow_units=self.slow_units,
             slow_position=self.slow_position,
             dropout_rate=float(self.dropout_rate),
-            dtype=X.dtype.name,
+            dtype=layout.dtype,
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -169,7 +197,11 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             # partial_fit so that successive calls do not repeat shuffles.
             self._rng = _check_rng(self.random_state)
         rng = self._rng
-        early_stopping = self.early_stopping and not incremental
+        if self.early_stopping == "auto":
+            early_stopping = X.shape[0] >= _AUTO_EARLY_STOPPING_ROWS
+        else:
+            early_stopping = bool(self.early_stopping)
+        early_stopping = early_stopping and not incremental
         validation = None
         if early_stopping:
             stratify = y if self._stratify_validation(y) else None
@@ -191,6 +223,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             validation = (X_val, targets_val, y_val, sw_val)
 
         if first_call:
+            self._layout = layout
             self._spec = spec
             self.model_ = build_network(spec, seed=int(rng.randint(_MAX_SEED)))
             self._optimizer_state = None
@@ -216,6 +249,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         if validation is not None and not history["val_loss"] and history["loss"]:
             history["val_loss"] = [np.nan] * len(history["loss"])
         best_loss, best_weights, best_epoch, stalled = np.inf, None, None, 0
+        learning_rate = float(self.learning_rate_init)
+        plateau = max(1, self.n_iter_no_change // 2)
         n_epochs = 1 if incremental else self.max_iter
         converged = False
         for _ in range(n_epochs):
@@ -239,11 +274,13 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             stalled = stalled + 1 if monitored > best_loss - self.tol else 0
             if monitored < best_loss:
                 best_loss, best_epoch = monitored, self.n_iter_
-                if validation is not None:
-                    best_weights = trainer.weights()
+                best_weights = trainer.weights()
             if stalled > self.n_iter_no_change:
                 converged = True
                 break
+            if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
+                learning_rate /= _ADAPTIVE_LR_DIVISOR
+                trainer.set_learning_rate(learning_rate)
 
         self.model_.set_weights(best_weights if best_weights is not None else trainer.weights())
         self._optimizer_state = trainer.optimizer_state()
@@ -270,7 +307,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _batch_size(self, n_rows):
         if self.batch_size == "auto":
-            return min(200, n_rows)
+            # About ten steps per epoch, within [_MIN_AUTO_BATCH, _MAX_AUTO_BATCH].
+            return min(n_rows, max(_MIN_AUTO_BATCH, min(_MAX_AUTO_BATCH, n_rows // 10)))
         if self.batch_size > n_rows:
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_rows} training rows; "
@@ -280,10 +318,17 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         return min(self.batch_size, n_rows)
 
     # -- prediction -------------------------------------------------------------------
+    def _check_table(self, X, reset):
+        """``X`` checked as a table, with its column names and count checked against fit."""
+        X = as_table(X)
+        _check_feature_names(self, X, reset=reset)
+        _check_n_features(self, X, reset=reset)
+        return X
+
     def _forward(self, X):
-        """Validate ``X`` and return the network's outputs for it."""
+        """Validate and encode ``X``; return the network's outputs for it."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._layout.encode(self._check_table(X, reset=False))
         return self._network_outputs(X)
 
     def _network_outputs(self, X):
@@ -296,6 +341,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         if not chunks:
             return np.empty((0, self._spec.n_outputs), dtype=self._spec.dtype)
         return np.concatenate(chunks)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Missing values are encoded (see skgrn._tabular); infinity is refused.
+        tags.input_tags.allow_nan = True
+        return tags
 
     # -- pickling: weights and spec, never a TensorFlow object -------------------------
     def __getstate__(self):

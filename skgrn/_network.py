@@ -10,8 +10,72 @@ weight order, so weights move between copies with ``set_weights``.
 from dataclasses import asdict, dataclass
 
 import keras
+from keras import ops
 
 from skgrn.layers import GatedResidualNetwork, SlowNetwork
+
+
+@keras.saving.register_keras_serializable(package="skgrn")
+class ColumnEmbedding(keras.layers.Layer):
+    """Embed the integer codes in the last columns of a float matrix.
+
+    The first ``n_numeric`` columns pass through; each of the remaining
+    columns holds the integer codes of one categorical column, replaced by
+    its learned embedding. Embeddings start at zero: the network's random
+    kernels break the symmetry, and a code that training never sees (such as
+    "unknown" when every category had several rows) keeps the neutral zero
+    vector.
+
+    Parameters
+    ----------
+    n_numeric : int
+        Number of leading columns passed through unchanged.
+    cardinalities : sequence of int
+        Number of codes of each categorical column.
+    embedding_dims : sequence of int
+        Embedding width of each categorical column.
+    """
+
+    def __init__(self, n_numeric, cardinalities, embedding_dims, **kwargs):
+        super().__init__(**kwargs)
+        self.n_numeric = int(n_numeric)
+        self.cardinalities = tuple(int(n) for n in cardinalities)
+        self.embedding_dims = tuple(int(n) for n in embedding_dims)
+        self.embeddings = [
+            keras.layers.Embedding(
+                n_codes,
+                width,
+                embeddings_initializer="zeros",
+                dtype=self.dtype_policy,
+                name=f"embedding_{index}",
+            )
+            for index, (n_codes, width) in enumerate(
+                zip(self.cardinalities, self.embedding_dims, strict=True)
+            )
+        ]
+
+    def build(self, input_shape):
+        for embedding in self.embeddings:
+            embedding.build((input_shape[0],))
+
+    def call(self, inputs):
+        parts = [inputs[:, : self.n_numeric]]
+        for index, embedding in enumerate(self.embeddings):
+            codes = ops.cast(inputs[:, self.n_numeric + index], "int32")
+            parts.append(embedding(codes))
+        return ops.concatenate(parts, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_numeric + sum(self.embedding_dims))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            n_numeric=self.n_numeric,
+            cardinalities=list(self.cardinalities),
+            embedding_dims=list(self.embedding_dims),
+        )
+        return config
 
 
 @dataclass(frozen=True)
@@ -21,7 +85,10 @@ class NetworkSpec:
     Being hashable, a spec is also the key of the trainer's cache.
     """
 
-    n_features: int
+    n_features: int  # width of the encoded input: numeric part, then category codes
+    n_numeric: int  # leading float columns (scaled values and missing indicators)
+    cardinalities: tuple  # number of codes of each categorical column
+    embedding_dims: tuple  # embedding width of each categorical column
     n_outputs: int
     output_activation: str  # "softmax", "sigmoid" or "linear"
     n_blocks: int
@@ -60,8 +127,14 @@ def build_network(spec, seed):
         )
 
     hidden = inputs
+    width = spec.n_features
+    if spec.cardinalities:
+        hidden = ColumnEmbedding(
+            spec.n_numeric, spec.cardinalities, spec.embedding_dims, dtype=dtype, name="columns"
+        )(hidden)
+        width = spec.n_numeric + sum(spec.embedding_dims)
     if spec.slow_layers and spec.slow_position == "before":
-        hidden = slow_network(spec.n_features)(hidden)
+        hidden = slow_network(width)(hidden)
     for block in range(spec.n_blocks):
         hidden = GatedResidualNetwork(
             units=spec.block_units,

@@ -100,6 +100,9 @@ class Trainer:
         for offset, generator in enumerate(self._seed_generators):
             generator.state.assign(np.array([dropout_seed + offset, 0]))
 
+    def set_learning_rate(self, learning_rate):
+        self.optimizer.learning_rate = learning_rate
+
     def weights(self):
         return self.model.get_weights()
 

@@ -23,39 +23,63 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
 
     Parameters
     ----------
-    n_blocks : int, default=2
+    categorical_features : "from_dtype", array-like of str, int or bool, or None, \
+            default="from_dtype"
+        Which columns of ``X`` are categorical. ``"from_dtype"`` takes the
+        DataFrame columns of dtype ``category``, ``bool``, ``string`` and
+        ``object`` columns holding strings or booleans, and the columns of an
+        object array that hold strings; other columns are numeric. Column
+        names, indices or a boolean mask declare the categorical columns
+        explicitly (the others must then be numeric); ``None`` makes every
+        column numeric. Categorical columns get a learned embedding of
+        ``min(16, round(1.6 * n ** 0.56))`` values, ``n`` being the number of
+        categories plus two codes for "unknown" (categories not seen at fit)
+        and "missing". There is no limit on the number of categories.
+        Numeric columns are quantile-transformed to a normal distribution
+        learned at fit; their missing values become the median plus a
+        missing-value indicator.
+    n_blocks : int, default=1
         Number of stacked gated residual network blocks.
-    block_units : int, default=64
+    block_units : int, default=128
         Width of each block.
-    slow_layers : int, default=2
+    slow_layers : int, default=0
         Number of hidden ReLU layers of the SlowNetwork; ``0`` leaves it out.
     slow_units : int, default=64
         Width of the SlowNetwork's hidden layers.
     slow_position : {"before", "after"}, default="after"
         Whether the SlowNetwork transforms the raw features before the GRN
         blocks or the blocks' output after them.
-    dropout_rate : float, default=0.0
+    dropout_rate : float, default=0.1
         Dropout rate inside each GRN block, in ``[0, 1)``.
-    alpha : float, default=1e-4
+    alpha : float, default=1.0
         Strength of the L2 penalty on the dense kernels, as in
         :class:`~sklearn.neural_network.MLPClassifier`.
     batch_size : int or "auto", default="auto"
-        Rows per minibatch; ``"auto"`` is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
-        Learning rate of the Adam optimizer.
+        Rows per minibatch. ``"auto"`` takes about ten steps per epoch:
+        ``n_samples // 10`` rows, at least 64 (or all rows when fewer) and at
+        most 512.
+    learning_rate : {"constant", "adaptive"}, default="constant"
+        Learning rate schedule of the Adam optimizer. ``"adaptive"`` divides
+        the rate by 5 each time the monitored loss has not improved for
+        ``n_iter_no_change // 2`` epochs.
+    learning_rate_init : float, default=3e-3
+        Initial learning rate of the Adam optimizer.
     max_iter : int, default=200
         Maximum number of epochs.
     tol : float, default=1e-4
         Minimum improvement of the monitored loss (training loss, or validation
         loss with ``early_stopping``) that counts as progress.
     n_iter_no_change : int, default=10
-        Training stops after this many epochs without progress.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training rows (stratified),
-        stop when their loss stops improving, and restore the weights of the
-        best epoch.
+        Training stops after this many epochs without progress. The fit keeps
+        the weights of the epoch with the lowest monitored loss, not the last
+        epoch's.
+    early_stopping : bool or "auto", default="auto"
+        Hold out ``validation_fraction`` of the training rows (stratified), stop
+        when their loss stops improving, and restore the weights of the best
+        epoch. ``"auto"`` does so from 1000 training rows on; smaller tables
+        train on every row, stopping when the training loss stops improving.
     validation_fraction : float, default=0.1
-        Fraction of rows held out when ``early_stopping`` is True.
+        Fraction of rows held out when early stopping is enabled.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; ``"balanced"``
         weighs classes inversely to their frequency. Not for multilabel targets.
@@ -121,19 +145,21 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
     def __init__(
         self,
         *,
-        n_blocks=2,
-        block_units=64,
-        slow_layers=2,
+        categorical_features="from_dtype",
+        n_blocks=1,
+        block_units=128,
+        slow_layers=0,
         slow_units=64,
         slow_position="after",
-        dropout_rate=0.0,
-        alpha=1e-4,
+        dropout_rate=0.1,
+        alpha=1.0,
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate="constant",
+        learning_rate_init=3e-3,
         max_iter=200,
         tol=1e-4,
         n_iter_no_change=10,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         class_weight=None,
         random_state=None,
@@ -141,6 +167,7 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         warm_start=False,
     ):
         super().__init__(
+            categorical_features=categorical_features,
             n_blocks=n_blocks,
             block_units=block_units,
             slow_layers=slow_layers,
@@ -149,6 +176,7 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
             dropout_rate=dropout_rate,
             alpha=alpha,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             tol=tol,

@@ -203,6 +203,9 @@ def test_no_feature_names_for_arrays(X, y_reg):
 
 
 # -- metadata routing -----------------------------------------------------------------
+EXACT = dict(dropout_rate=0.0, batch_size=N_SAMPLES)
+
+
 @pytest.fixture(scope="module")
 def half_zero_weights():
     weights = np.ones(N_SAMPLES)
@@ -210,6 +213,7 @@ def half_zero_weights():
     return weights
 
 
+@pytest.mark.filterwarnings("ignore:batch_size=")  # full batch on purpose: see EXACT
 def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
     kept = half_zero_weights > 0
     with sklearn.config_context(enable_metadata_routing=True):
@@ -218,7 +222,9 @@ def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
             return Pipeline(
                 [
                     ("scale", StandardScaler().set_fit_request(sample_weight=True)),
-                    ("reg", make_reg().set_fit_request(sample_weight=True)),
+                    # Zero weights equal dropped rows exactly without dropout and with
+                    # full-batch steps.
+                    ("reg", make_reg(**EXACT).set_fit_request(sample_weight=True)),
                 ]
             )
 
@@ -229,6 +235,7 @@ def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
     assert not np.allclose(weighted.predict(X), unweighted.predict(X), rtol=1e-3)
 
 
+@pytest.mark.filterwarnings("ignore:batch_size=")
 def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
     X = StandardScaler().fit_transform(X)
     kept = half_zero_weights > 0
@@ -236,7 +243,7 @@ def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
     with sklearn.config_context(enable_metadata_routing=True):
 
         def make_search():
-            reg = make_reg().set_fit_request(sample_weight=True)
+            reg = make_reg(**EXACT).set_fit_request(sample_weight=True)
             # Unweighted scoring: only the fits can make the weighted results differ.
             reg.set_score_request(sample_weight=False)
             return GridSearchCV(reg, grid, cv=2)
@@ -247,7 +254,7 @@ def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
         weighted.cv_results_["mean_test_score"], unweighted.cv_results_["mean_test_score"]
     )
     # The refit on all rows got the weights: it matches a fit without the zero-weight rows.
-    dropped = make_reg(**weighted.best_params_).fit(X[kept], y_reg[kept])
+    dropped = make_reg(**EXACT, **weighted.best_params_).fit(X[kept], y_reg[kept])
     np.testing.assert_allclose(weighted.best_estimator_.predict(X), dropped.predict(X), rtol=1e-6)
     assert not np.allclose(unweighted.best_estimator_.predict(X), dropped.predict(X), rtol=1e-3)
 

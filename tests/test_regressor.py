@@ -20,6 +20,12 @@ def make_reg(**params):
     return GRNRegressor(**{**SMALL, "max_iter": 30, **params})
 
 
+# Weights equal repeated rows exactly only without dropout (each copy of a row
+# would get its own mask) and with full-batch steps (the same rows in each step).
+EXACT = dict(dropout_rate=0.0, batch_size=256)
+exact_weights = pytest.mark.filterwarnings("ignore:batch_size=256 is larger")
+
+
 @pytest.fixture(scope="module")
 def X():
     return np.random.RandomState(0).randn(N_SAMPLES, 4)
@@ -100,25 +106,29 @@ def test_constant_target_gets_unit_scale(X):
 
 
 # -- sample weights -------------------------------------------------------------------
+@exact_weights
 def test_zero_weights_equal_removing_rows(X, y):
     weights = np.ones(N_SAMPLES)
     weights[::2] = 0
     kept = weights > 0
-    weighted = fit_quietly(make_reg(), X, y, sample_weight=weights)
-    dropped = fit_quietly(make_reg(), X[kept], y[kept])
+    weighted = fit_quietly(make_reg(**EXACT), X, y, sample_weight=weights)
+    dropped = fit_quietly(make_reg(**EXACT), X[kept], y[kept])
     np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-6)
     # ...and the weights did something: the unweighted fit is different.
-    unweighted = fit_quietly(make_reg(), X, y)
+    unweighted = fit_quietly(make_reg(**EXACT), X, y)
     assert not np.allclose(unweighted.predict(X), dropped.predict(X), rtol=1e-6)
 
 
+@exact_weights
 def test_integer_weights_equal_repeating_rows(X, y):
     weights = np.random.RandomState(1).randint(1, 4, size=N_SAMPLES)
-    assert weights.sum() < 200  # full-batch for both fits
-    weighted = fit_quietly(make_reg(), X, y, sample_weight=weights)
-    repeated = fit_quietly(make_reg(), np.repeat(X, weights, axis=0), np.repeat(y, weights, axis=0))
+    assert weights.sum() <= EXACT["batch_size"]  # full-batch for both fits
+    weighted = fit_quietly(make_reg(**EXACT), X, y, sample_weight=weights)
+    repeated = fit_quietly(
+        make_reg(**EXACT), np.repeat(X, weights, axis=0), np.repeat(y, weights, axis=0)
+    )
     np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6)
-    unweighted = fit_quietly(make_reg(), X, y)
+    unweighted = fit_quietly(make_reg(**EXACT), X, y)
     assert not np.allclose(unweighted.predict(X), repeated.predict(X), rtol=1e-6)
 
 

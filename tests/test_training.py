@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgrn import GRNClassifier, GRNRegressor
+from skgrn._training import get_trainer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 120
@@ -119,6 +120,48 @@ def test_refit_without_early_stopping_drops_best_attributes(X, y):
     assert clf.history_["val_loss"] == []
 
 
+def test_early_stopping_auto_depends_on_the_number_of_rows():
+    rng = np.random.RandomState(0)
+    X_large = rng.randn(1000, 3)
+    y_large = (X_large[:, 0] > 0).astype(int)
+    large = fit_quietly(make_clf(max_iter=3), X_large, y_large)
+    small = fit_quietly(make_clf(max_iter=3), X_large[:999], y_large[:999])
+    assert large.get_params()["early_stopping"] == "auto"
+    assert hasattr(large, "best_epoch_") and len(large.history_["val_loss"]) == 3
+    assert not hasattr(small, "best_epoch_") and small.history_["val_loss"] == []
+
+
+def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):
+    """The fit ends on the epoch of lowest training loss, not on the last one."""
+    clf = fit_quietly(make_clf(max_iter=40, learning_rate_init=0.05), X, y)
+    best_epoch = int(np.argmin(clf.history_["loss"])) + 1
+    assert best_epoch < clf.n_iter_  # a large learning rate makes the loss bounce
+    shorter = fit_quietly(make_clf(max_iter=best_epoch, learning_rate_init=0.05), X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), shorter.predict_proba(X))
+
+
+def test_adaptive_learning_rate_divides_by_five_on_each_plateau(X, y):
+    # With a huge tol every epoch after the first is a plateau: with n_iter_no_change=4
+    # the rate is divided after the 2nd and 4th stalled epochs, and training stops
+    # after the 5th stalled epoch, epoch 6.
+    clf = fit_quietly(
+        make_clf(learning_rate="adaptive", tol=10.0, n_iter_no_change=4, max_iter=50), X, y
+    )
+    assert clf.n_iter_ == 6
+    trainer = get_trainer(clf._spec)
+    np.testing.assert_allclose(float(trainer.optimizer.learning_rate), 3e-3 / 25, rtol=1e-6)
+    constant = fit_quietly(make_clf(tol=10.0, n_iter_no_change=4, max_iter=50), X, y)
+    assert float(get_trainer(constant._spec).optimizer.learning_rate) == pytest.approx(3e-3)
+    assert not np.allclose(clf.predict_proba(X), constant.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "n_rows, expected", [(1, 1), (30, 30), (64, 64), (100, 64), (2000, 200), (10**6, 512)]
+)
+def test_auto_batch_size_takes_about_ten_steps_per_epoch(n_rows, expected):
+    assert make_clf()._batch_size(n_rows) == expected
+
+
 # -- verbosity and convergence --------------------------------------------------------
 def test_verbose_prints_one_line_per_epoch(X, y, capsys):
     clf = fit_quietly(make_clf(max_iter=7, verbose=1), X, y)
@@ -188,7 +231,12 @@ BAD_VALUES += [
     ("batch_size", "big"),
     ("random_state", 2**40),
     ("early_stopping", 2),
+    ("early_stopping", "always"),
     ("warm_start", 1.0),
+    ("learning_rate", "cosine"),
+    ("learning_rate", 0.1),
+    ("categorical_features", "all"),
+    ("categorical_features", 3),
 ]
 CLASSIFIER_BAD_VALUES = [("class_weight", "auto"), ("class_weight", 1.0), ("class_weight", [1, 2])]
 

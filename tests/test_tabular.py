@@ -629,9 +629,20 @@ def test_float32_array_trains_a_float32_network():
     assert reg.predict(X).dtype == np.float32
 
 
-def test_dataframe_trains_a_float64_network(mixed, fitted_reg):
+def test_dataframe_trains_in_float64(mixed, fitted_reg, fitted_clf):
     assert fitted_reg._spec.dtype == "float64"
     assert fitted_reg.predict(mixed).dtype == np.float64
+    proba = fitted_clf.predict_proba(mixed)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_float64_array_trains_in_float64():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 3)
+    reg = fit_quietly(make_reg(max_iter=2), X, X[:, 0])
+    assert reg._spec.dtype == "float64"
+    assert reg.predict(X).dtype == np.float64
 
 
 def test_single_row_categories_share_the_unknown_code():

@@ -28,11 +28,12 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         explicitly (the others must then be numeric); ``None`` makes every
         column numeric. Categorical columns get a learned embedding of
         ``min(16, round(1.6 * n ** 0.56))`` values, ``n`` being the number of
-        categories plus two codes for "unknown" (categories not seen at fit)
-        and "missing". There is no limit on the number of categories.
-        Numeric columns are quantile-transformed to a normal distribution
-        learned at fit; their missing values become the median plus a
-        missing-value indicator.
+        categories plus two codes for "unknown" (categories not seen at fit,
+        or seen in a single training row) and "missing". There is no limit on
+        the number of categories. Numeric columns are scaled by their median
+        and interquartile range learned at fit, with values beyond three
+        robust deviations compressed logarithmically; their missing values
+        become the median plus a missing-value indicator.
     n_blocks : int, default=1
         Number of stacked gated residual network blocks.
     block_units : int, default=128

@@ -259,8 +259,12 @@ def run_table(table, X, y, models, seeds, grn_params):
                 model, table.task, data.iloc[train], data.iloc[test], y_train, y_test
             )
             runs.append(Run(table.name, seed, name, score, seconds))
+            # Iterative models report n_iter_ (epochs; boosting rounds for hgb).
+            final = model.steps[-1][1] if hasattr(model, "steps") else model
+            n_iter = getattr(getattr(final, "regressor_", final), "n_iter_", None)
             print(
-                f"{table.name:<14} seed {seed}  {name:<6}  score {score:8.4f}  {seconds:8.2f} s",
+                f"{table.name:<14} seed {seed}  {name:<6}  score {score:8.4f}  {seconds:8.2f} s"
+                + (f"  n_iter {n_iter}" if isinstance(n_iter, int) else ""),
                 flush=True,
             )
     return runs, ordinal
@@ -344,11 +348,14 @@ def summary_lines(summary, models):
     if f"within {WITHIN}" in summary:
         lines.append(count(f"within {WITHIN}", f"within {WITHIN} of the best baseline"))
     if "grn" in models and "mlp" in models:
-        grn_total, mlp_total = summary["grn s"].sum(), summary["mlp s"].sum()
-        lines.append(
-            f"Total fit + predict time over all tables (sum of per-table medians): "
-            f"grn {grn_total:.1f} s, mlp {mlp_total:.1f} s, ratio {grn_total / mlp_total:.1f}×."
-        )
+        for tables, label in ((dev, "the development tables"), (summary, "all tables")):
+            if len(tables):
+                grn_total, mlp_total = tables["grn s"].sum(), tables["mlp s"].sum()
+                lines.append(
+                    f"Total fit + predict time over {label} (sum of per-table medians): "
+                    f"grn {grn_total:.1f} s, mlp {mlp_total:.1f} s, "
+                    f"ratio {grn_total / mlp_total:.2f}×."
+                )
     return lines
 
 

@@ -26,10 +26,15 @@ from skgrn._training import get_trainer
 
 # Rows per forward call at predict time: bounds the memory of the activations.
 _PREDICT_CHUNK_ROWS = 16384
-# early_stopping="auto" holds out a validation set from this many rows on.
-_AUTO_EARLY_STOPPING_ROWS = 1000
+# The "auto" settings treat tables from this many rows on as large: they hold
+# out a validation set for early stopping, and average fewer ensemble members.
+_LARGE_TABLE_ROWS = 2000
+# ensemble_size="auto": members on small tables, whose short steps cost about the
+# same however many members share them, and on large tables, where each member
+# adds arithmetic to every row and averaging removes less variance.
+_AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE = 8, 4
 # batch_size="auto" bounds: small tables take full-batch steps up to this size...
-_MIN_AUTO_BATCH = 64
+_MIN_AUTO_BATCH = 128
 # ...and large ones are cut into steps of at most this many rows.
 _MAX_AUTO_BATCH = 512
 # learning_rate="adaptive" divides the learning rate by this after a plateau.
@@ -60,6 +65,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "slow_units": [Interval(Integral, 1, None, closed="left")],
         "slow_position": [StrOptions({"before", "after"})],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
+        "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "adaptive"})],
@@ -85,6 +91,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         slow_units,
         slow_position,
         dropout_rate,
+        ensemble_size,
         alpha,
         batch_size,
         learning_rate,
@@ -105,6 +112,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.slow_units = slow_units
         self.slow_position = slow_position
         self.dropout_rate = dropout_rate
+        self.ensemble_size = ensemble_size
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -169,7 +177,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         spec = NetworkSpec(
             n_features=layout.n_encoded,
             n_numeric=layout.n_numeric,
-            cardinalities=layout.cardinalities,
+            embedding_rows=layout.embedding_rows,
             embedding_dims=layout.embedding_dims,
             n_outputs=targets.shape[1],
             output_activation=self._output_activation(),
@@ -179,6 +187,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             slow_units=self.slow_units,
             slow_position=self.slow_position,
             dropout_rate=float(self.dropout_rate),
+            ensemble_size=self._ensemble_size(X.shape[0], first_call),
             dtype=layout.dtype,
         )
         if continuing and spec != self._spec:
@@ -198,7 +207,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             self._rng = _check_rng(self.random_state)
         rng = self._rng
         if self.early_stopping == "auto":
-            early_stopping = X.shape[0] >= _AUTO_EARLY_STOPPING_ROWS
+            early_stopping = X.shape[0] >= _LARGE_TABLE_ROWS
         else:
             early_stopping = bool(self.early_stopping)
         early_stopping = early_stopping and not incremental
@@ -248,7 +257,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         history = {"loss": [], "val_loss": []} if not continuing else self.history_
         if validation is not None and not history["val_loss"] and history["loss"]:
             history["val_loss"] = [np.nan] * len(history["loss"])
-        best_loss, best_weights, best_epoch, stalled = np.inf, None, None, 0
+        best_loss, best_epoch, stalled = np.inf, None, 0
         learning_rate = float(self.learning_rate_init)
         plateau = max(1, self.n_iter_no_change // 2)
         n_epochs = 1 if incremental else self.max_iter
@@ -274,7 +283,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             stalled = stalled + 1 if monitored > best_loss - self.tol else 0
             if monitored < best_loss:
                 best_loss, best_epoch = monitored, self.n_iter_
-                best_weights = trainer.weights()
+                trainer.keep()
             if stalled > self.n_iter_no_change:
                 converged = True
                 break
@@ -282,7 +291,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 learning_rate /= _ADAPTIVE_LR_DIVISOR
                 trainer.set_learning_rate(learning_rate)
 
-        self.model_.set_weights(best_weights if best_weights is not None else trainer.weights())
+        kept = best_epoch is not None
+        self.model_.set_weights(trainer.kept_weights() if kept else trainer.weights())
         self._optimizer_state = trainer.optimizer_state()
         self.history_ = history
         if validation is not None:
@@ -304,6 +314,14 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _stratify_validation(self, y):
         return False
+
+    def _ensemble_size(self, n_rows, first_call):
+        if self.ensemble_size != "auto":
+            return self.ensemble_size
+        if not first_call:
+            # Chosen once, from the first fit's rows: later chunks continue that network.
+            return self._spec.ensemble_size
+        return _AUTO_MEMBERS_LARGE if n_rows >= _LARGE_TABLE_ROWS else _AUTO_MEMBERS_SMALL
 
     def _batch_size(self, n_rows):
         if self.batch_size == "auto":

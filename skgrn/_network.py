@@ -10,6 +10,7 @@ weight order, so weights move between copies with ``set_weights``.
 from dataclasses import asdict, dataclass
 
 import keras
+import numpy as np
 from keras import ops
 
 from skgrn.layers import GatedResidualNetwork, SlowNetwork
@@ -31,7 +32,8 @@ class ColumnEmbedding(keras.layers.Layer):
     n_numeric : int
         Number of leading columns passed through unchanged.
     cardinalities : sequence of int
-        Number of codes of each categorical column.
+        Rows of each categorical column's embedding table: at least its
+        number of codes.
     embedding_dims : sequence of int
         Embedding width of each categorical column.
     """
@@ -78,6 +80,103 @@ class ColumnEmbedding(keras.layers.Layer):
         return config
 
 
+@keras.saving.register_keras_serializable(package="skgrn")
+class MemberAdapter(keras.layers.Layer):
+    """Give each ensemble member its own view of the input.
+
+    Maps ``(batch, features)`` to ``(batch, members, features)``: member
+    ``k`` sees the input multiplied elementwise by its own trainable vector,
+    which starts as random signs (the "mini" variant of TabM's parameter-
+    efficient ensembles, Gorishniy et al., 2024). Everything after the
+    adapter is shared, except the heads.
+
+    Parameters
+    ----------
+    n_members : int
+        Number of ensemble members.
+    seed : int
+        Seed of the random signs.
+    """
+
+    def __init__(self, n_members, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.n_members = int(n_members)
+        self.seed = int(seed)
+
+    def build(self, input_shape):
+        signs = np.random.default_rng(self.seed).choice(
+            [-1.0, 1.0], (self.n_members, input_shape[-1])
+        )
+        self.scale = self.add_weight(
+            shape=(self.n_members, input_shape[-1]),
+            initializer=keras.initializers.Constant(signs),
+            name="scale",
+        )
+
+    def call(self, inputs):
+        return ops.expand_dims(inputs, 1) * self.scale
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_members, input_shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(n_members=self.n_members, seed=self.seed)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skgrn")
+class MemberHeads(keras.layers.Layer):
+    """One dense output layer per ensemble member.
+
+    Maps ``(batch, members, features)`` to ``(batch, members, units)``.
+
+    Parameters
+    ----------
+    units : int
+        Outputs of each member.
+    seed : int
+        Seed of the Glorot-uniform kernels.
+    """
+
+    def __init__(self, units, seed, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.seed = int(seed)
+
+    def build(self, input_shape):
+        n_members, width = input_shape[-2], input_shape[-1]
+        limit = np.sqrt(6.0 / (width + self.units))
+        self.kernel = self.add_weight(
+            shape=(n_members, width, self.units),
+            initializer=keras.initializers.RandomUniform(-limit, limit, seed=self.seed),
+            name="kernel",
+        )
+        self.bias = self.add_weight(shape=(n_members, self.units), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        return ops.einsum("bmf,mfu->bmu", inputs, self.kernel) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, seed=self.seed)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skgrn")
+class MemberMean(keras.layers.Layer):
+    """Average the ensemble members' outputs: ``(batch, members, units)`` to ``(batch, units)``."""
+
+    def call(self, inputs):
+        return ops.mean(inputs, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
     """Everything needed to build one network, and nothing else.
@@ -87,7 +186,7 @@ class NetworkSpec:
 
     n_features: int  # width of the encoded input: numeric part, then category codes
     n_numeric: int  # leading float columns (scaled values and missing indicators)
-    cardinalities: tuple  # number of codes of each categorical column
+    embedding_rows: tuple  # embedding table size of each categorical column (>= its codes)
     embedding_dims: tuple  # embedding width of each categorical column
     n_outputs: int
     output_activation: str  # "softmax", "sigmoid" or "linear"
@@ -97,6 +196,7 @@ class NetworkSpec:
     slow_units: int
     slow_position: str  # "before" or "after" the GRN blocks
     dropout_rate: float
+    ensemble_size: int  # members sharing the blocks; 1 is a plain network
     dtype: str  # "float32" or "float64"
 
     def to_dict(self):
@@ -109,11 +209,13 @@ def build_network(spec, seed):
     The model maps ``(batch, n_features)`` inputs to probabilities
     (``softmax``/``sigmoid`` heads) or values (``linear`` head). Its layer
     named ``"logits"`` gives the pre-activation outputs the trainer's loss
-    uses, for numerical stability.
+    uses, for numerical stability: ``(batch, n_outputs)`` for a plain
+    network, ``(batch, ensemble_size, n_outputs)`` for an ensemble, whose
+    output is the mean of its members' activations.
     """
     dtype = spec.dtype
     # The layers derive distinct sublayer seeds from consecutive ones.
-    seeds = iter(range(seed, seed + spec.n_blocks + 3))
+    seeds = iter(range(seed, seed + spec.n_blocks + 4))
     inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
 
     def slow_network(width):
@@ -128,11 +230,16 @@ def build_network(spec, seed):
 
     hidden = inputs
     width = spec.n_features
-    if spec.cardinalities:
+    if spec.embedding_rows:
         hidden = ColumnEmbedding(
-            spec.n_numeric, spec.cardinalities, spec.embedding_dims, dtype=dtype, name="columns"
+            spec.n_numeric, spec.embedding_rows, spec.embedding_dims, dtype=dtype, name="columns"
         )(hidden)
         width = spec.n_numeric + sum(spec.embedding_dims)
+    ensemble = spec.ensemble_size > 1
+    if ensemble:
+        hidden = MemberAdapter(spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members")(
+            hidden
+        )
     if spec.slow_layers and spec.slow_position == "before":
         hidden = slow_network(width)(hidden)
     for block in range(spec.n_blocks):
@@ -145,19 +252,26 @@ def build_network(spec, seed):
         )(hidden)
     if spec.slow_layers and spec.slow_position == "after":
         hidden = slow_network(spec.block_units)(hidden)
-    logits = keras.layers.Dense(
-        spec.n_outputs,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-        dtype=dtype,
-        name="logits",
-    )(hidden)
-    outputs = keras.layers.Activation(spec.output_activation, dtype=dtype, name="output")(logits)
+    if ensemble:
+        logits = MemberHeads(spec.n_outputs, seed=next(seeds), dtype=dtype, name="logits")(hidden)
+        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
+        outputs = MemberMean(dtype=dtype, name="output")(outputs)
+    else:
+        logits = keras.layers.Dense(
+            spec.n_outputs,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            dtype=dtype,
+            name="logits",
+        )(hidden)
+        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype, name="output")(
+            logits
+        )
     return keras.Model(inputs, outputs, name="grn_network")
 
 
 def logits_model(model):
     """A model sharing ``model``'s layers that stops before the output activation."""
-    return keras.Model(model.inputs, model.get_layer("logits").output)
+    return keras.Model(model.input, model.get_layer("logits").output)
 
 
 def dropout_seed_generators(model):

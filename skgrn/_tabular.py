@@ -46,14 +46,27 @@ MIN_CATEGORY_ROWS = 2
 MAX_EMBEDDING_DIM = 16
 
 
-def embedding_dim(n_codes):
-    """Embedding width for a column with ``n_codes`` codes (categories + unknown + missing).
+def embedding_rows(n_codes):
+    """Rows of the embedding table of a column with ``n_codes`` codes
+    (categories + unknown + missing): ``n_codes`` rounded up to a power of two, at least 8.
+
+    The network's shape, and so the key of the cache of traced trainers, then
+    stays the same when another split of the same table (a cross-validation
+    fold, a new seed) keeps a few more or fewer categories: the fit reuses the
+    traced training step instead of spending a second or more tracing a new
+    one. The spare rows are never looked up, as codes stop at ``n_codes``.
+    """
+    return max(8, 1 << (int(n_codes) - 1).bit_length())
+
+
+def embedding_dim(n_rows):
+    """Embedding width for an embedding table of ``n_rows`` rows.
 
     fast.ai's rule of thumb, ``1.6 * n ** 0.56``, capped at
-    :data:`MAX_EMBEDDING_DIM`: 3 for a yes/no column, 9 for 20 categories,
-    16 from 60 categories on.
+    :data:`MAX_EMBEDDING_DIM`: 5 for up to 6 categories, 8 for up to 14,
+    11 for up to 30, 16 from 31 categories on.
     """
-    return int(min(MAX_EMBEDDING_DIM, max(2, round(1.6 * n_codes**0.56))))
+    return int(min(MAX_EMBEDDING_DIM, max(2, round(1.6 * n_rows**0.56))))
 
 
 @dataclass
@@ -100,8 +113,12 @@ class TableLayout:
         return tuple(column.n_codes for column in self.categorical)
 
     @property
+    def embedding_rows(self):
+        return tuple(embedding_rows(n) for n in self.cardinalities)
+
+    @property
     def embedding_dims(self):
-        return tuple(embedding_dim(n) for n in self.cardinalities)
+        return tuple(embedding_dim(n) for n in self.embedding_rows)
 
     @property
     def n_encoded(self):
@@ -322,16 +339,20 @@ def learn_layout(X, sample_weight, categorical_features):
 
 
 def _float_dtype(X):
-    """float32 only for a float32 array; everything else trains in float64.
+    """The precision the network computes in: the input's, where it has one.
 
-    Training DataFrames in float32 would halve the cost of a step, but a
-    DataFrame and the same values as a float64 array must give the same
-    model (scikit-learn's check_regressor_data_not_an_array compares them
-    to 1e-7).
+    A float64 array, or a DataFrame whose columns are all float64, trains in
+    float64, so that the two give the same model (scikit-learn's
+    check_regressor_data_not_an_array compares them). Everything else trains
+    in float32, Keras' default and about twice as fast a step: float32
+    arrays, and tables with integer, boolean, categorical or text columns,
+    whose values carry no float64 precision to keep.
     """
-    if not isinstance(X, pd.DataFrame) and X.dtype == np.float32:
-        return "float32"
-    return "float64"
+    if isinstance(X, pd.DataFrame):
+        float64 = len(X.columns) > 0 and all(dtype == np.float64 for dtype in X.dtypes)
+    else:
+        float64 = X.dtype == np.float64
+    return "float64" if float64 else "float32"
 
 
 def _weighted_quantiles(values, weights, levels):

@@ -42,14 +42,39 @@ def get_trainer(spec):
     return trainer
 
 
-def _per_sample_loss(activation, targets, logits):
-    """Loss of each row, computed from the logits for numerical stability."""
+def _member_losses(activation, targets, logits):
+    """Loss of each row and ensemble member, from the logits for numerical stability.
+
+    ``logits`` is ``(batch, members, outputs)``; ``targets`` is ``(batch, outputs)``.
+    """
     ops = keras.ops
+    targets = ops.expand_dims(targets, 1)
     if activation == "softmax":
         return -ops.sum(targets * ops.log_softmax(logits, axis=-1), axis=-1)
     if activation == "sigmoid":
         return ops.sum(ops.softplus(logits) - targets * logits, axis=-1)
     return 0.5 * ops.mean(ops.square(targets - logits), axis=-1)
+
+
+def _ensemble_loss(activation, targets, logits):
+    """Loss of each row under the members' averaged prediction (what predict returns).
+
+    Log-probabilities of the average are taken with logsumexp over members,
+    so this is as stable as :func:`_member_losses`, and equal to it for one
+    member.
+    """
+    ops = keras.ops
+    n_members = ops.cast(ops.shape(logits)[1], logits.dtype)
+    if activation == "linear":
+        return 0.5 * ops.mean(ops.square(targets - ops.mean(logits, axis=1)), axis=-1)
+
+    def log_mean(log_p):
+        return ops.logsumexp(log_p, axis=1) - ops.log(n_members)
+
+    if activation == "softmax":
+        return -ops.sum(targets * log_mean(ops.log_softmax(logits, axis=-1)), axis=-1)
+    log_p, log_not_p = -ops.softplus(-logits), -ops.softplus(logits)
+    return -ops.sum(targets * log_mean(log_p) + (1 - targets) * log_mean(log_not_p), axis=-1)
 
 
 class Trainer:
@@ -72,22 +97,41 @@ class Trainer:
         self.optimizer.build(self._weights)
         self._fresh_optimizer_state = self.optimizer_state()
 
+        # Where the best epoch's weights are kept: copying them inside
+        # TensorFlow costs far less than get_weights() after every improvement.
+        self._kept = [tf.Variable(weight.value, trainable=False) for weight in self.model.weights]
+
         dtype = spec.dtype
         data_signature = [
             tf.TensorSpec((None, spec.n_features), dtype),
             tf.TensorSpec((None, spec.n_outputs), dtype),
             tf.TensorSpec((None,), dtype),
         ]
-        self._train_epoch = tf.function(
-            self._train_epoch_graph,
-            input_signature=[
-                *data_signature,
-                tf.TensorSpec((None,), tf.int32),
-                tf.TensorSpec((), tf.int32),
-                tf.TensorSpec((), dtype),
-            ],
-        )
-        self._evaluate = tf.function(self._evaluate_graph, input_signature=data_signature)
+        self._functions = {
+            "train_epoch": tf.function(
+                self._train_epoch_graph,
+                input_signature=[
+                    *data_signature,
+                    tf.TensorSpec((None,), tf.int32),
+                    tf.TensorSpec((), tf.int32),
+                    tf.TensorSpec((), dtype),
+                ],
+            ),
+            "evaluate": tf.function(self._evaluate_graph, input_signature=data_signature),
+            "keep": tf.function(self._keep_graph, input_signature=[]),
+        }
+        self._concrete = {}
+
+    def _compiled(self, name):
+        """The traced function ``name``, traced on first use.
+
+        Calling the concrete function skips tf.function's per-call signature
+        matching, about a millisecond an epoch.
+        """
+        function = self._concrete.get(name)
+        if function is None:
+            function = self._concrete[name] = self._functions[name].get_concrete_function()
+        return function
 
     # -- state moving in and out ------------------------------------------------
     def load(self, weights, optimizer_state, learning_rate, dropout_seed):
@@ -106,6 +150,13 @@ class Trainer:
     def weights(self):
         return self.model.get_weights()
 
+    def keep(self):
+        """Remember the current weights; :meth:`kept_weights` returns them."""
+        self._compiled("keep")()
+
+    def kept_weights(self):
+        return [variable.numpy() for variable in self._kept]
+
     def optimizer_state(self):
         return [variable.numpy() for variable in self.optimizer.variables]
 
@@ -117,7 +168,7 @@ class Trainer:
     def train_epoch(self, X, Y, W, order, batch_size, penalty_scale):
         """One pass over the rows in ``order``; returns the mean training objective."""
         return float(
-            self._train_epoch(
+            self._compiled("train_epoch")(
                 X,
                 Y,
                 W,
@@ -128,16 +179,20 @@ class Trainer:
         )
 
     def evaluate(self, X, Y, W):
-        """Weighted mean loss on held-out rows (no penalty, no dropout)."""
-        return float(self._evaluate(X, Y, W))
+        """Weighted mean loss of the ensemble's prediction on held-out rows
+        (no penalty, no dropout)."""
+        return float(self._compiled("evaluate")(X, Y, W))
 
-    def _objective(self, X, Y, W, penalty_scale, training):
+    def _logits_by_member(self, X, training):
         logits = self._logits(X, training=training)
-        losses = _per_sample_loss(self.spec.output_activation, Y, logits)
+        return logits if self.spec.ensemble_size > 1 else tf.expand_dims(logits, 1)
+
+    def _objective(self, X, Y, W, penalty_scale):
+        """Training objective: each member's loss, averaged, plus the penalty."""
+        logits = self._logits_by_member(X, training=True)
+        losses = tf.reduce_mean(_member_losses(self.spec.output_activation, Y, logits), axis=1)
         loss = tf.reduce_mean(losses * W)
-        if penalty_scale is not None:
-            loss += penalty_scale * tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
-        return loss
+        return loss + penalty_scale * tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
 
     def _train_epoch_graph(self, X, Y, W, order, batch_size, penalty_scale):
         n_rows = tf.shape(order)[0]
@@ -147,16 +202,17 @@ class Trainer:
             rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
             with tf.GradientTape() as tape:
                 loss = self._objective(
-                    tf.gather(X, rows),
-                    tf.gather(Y, rows),
-                    tf.gather(W, rows),
-                    penalty_scale,
-                    training=True,
+                    tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
                 )
             gradients = tape.gradient(loss, self._weights)
             self.optimizer.apply(gradients, self._weights)
             total += loss * tf.cast(tf.shape(rows)[0], X.dtype)
         return total / tf.cast(n_rows, X.dtype)
 
+    def _keep_graph(self):
+        for kept, weight in zip(self._kept, self.model.weights, strict=True):
+            kept.assign(weight.value)
+
     def _evaluate_graph(self, X, Y, W):
-        return self._objective(X, Y, W, None, training=False)
+        logits = self._logits_by_member(X, training=False)
+        return tf.reduce_mean(_ensemble_loss(self.spec.output_activation, Y, logits) * W)

@@ -10,7 +10,7 @@ from skgrn import GRNClassifier
 
 N_SAMPLES = 120
 # A small network: every test shares its shapes so the compiled trainer is reused.
-SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0)
+SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, batch_size=32, random_state=0)
 
 
 def make_clf(**params):

@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 
 import skgrn._base
 from skgrn import GRNClassifier, GRNRegressor
-from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, learn_layout
+from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, embedding_rows, learn_layout
 
 N_ROWS = 150
 # A small network; early stopping off so every row trains and results are reproducible.
@@ -117,10 +117,10 @@ def test_mixed_frame_layout(fitted_clf):
     assert [column.has_indicator for column in layout.numeric] == [True, False, True]
     assert layout.n_numeric == 5
     # categories + unknown + missing
-    assert fitted_clf._spec.cardinalities == (4, 5, 5, 6, 5)
-    assert fitted_clf._spec.embedding_dims == tuple(
-        min(16, max(2, round(1.6 * n**0.56))) for n in (4, 5, 5, 6, 5)
-    )
+    assert fitted_clf._layout.cardinalities == (4, 5, 5, 6, 5)
+    # Tables of 8 rows (codes rounded up to a power of two), each 1.6 * 8**0.56 ~ 5 wide.
+    assert fitted_clf._spec.embedding_rows == (8, 8, 8, 8, 8)
+    assert fitted_clf._spec.embedding_dims == (5, 5, 5, 5, 5)
     assert list(layout.categorical[2].categories) == ["blue", "green", "red"]
 
 
@@ -195,9 +195,9 @@ def test_thousands_of_categories():
     X = pd.DataFrame({"item": names[codes], "noise": rng.randn(codes.size)})
     y = value_of_category[codes]
     reg = fit_quietly(make_reg(max_iter=10), X, y)
-    assert reg._spec.cardinalities == (n_categories + 2,)
+    assert reg._layout.cardinalities == (n_categories + 2,)
+    assert reg._spec.embedding_rows == (4096,)
     assert reg._spec.embedding_dims == (16,)
-    assert embedding_dim(n_categories + 2) == 16
     assert r2_score(y, reg.predict(X)) > 0.9
 
 
@@ -355,7 +355,7 @@ def test_categorical_features_declared(small_frame, small_target, categorical_fe
     )
     assert reg._layout.kinds == ["numeric", "categorical", "categorical"]
     # code: 5 values, word: 3 values, each + unknown + missing
-    assert reg._spec.cardinalities == (7, 5)
+    assert reg._layout.cardinalities == (7, 5)
     assert list(reg._layout.categorical[0].categories) == [0, 1, 2, 3, 4]
     assert np.isfinite(reg.predict(small_frame)).all()
 
@@ -376,7 +376,7 @@ def test_categorical_features_default_and_none(
         make_reg(max_iter=1, categorical_features=categorical_features), X, small_target
     )
     assert reg._layout.kinds == kinds
-    assert reg._spec.cardinalities == cardinalities
+    assert reg._layout.cardinalities == cardinalities
 
 
 def test_from_dtype_is_the_default():
@@ -395,7 +395,7 @@ def test_numpy_object_array_with_strings(categorical_features):
     y = (words == "v").astype(int)
     clf = fit_quietly(make_clf(max_iter=1, categorical_features=categorical_features), X, y)
     assert clf._layout.kinds == ["numeric", "categorical"]
-    assert clf._spec.cardinalities == (5,)
+    assert clf._layout.cardinalities == (5,)
     assert list(clf._layout.categorical[0].categories) == ["u", "v", "w"]
     assert clf.predict_proba(X).shape == (40, 2)
 
@@ -414,7 +414,7 @@ def test_integer_codes_in_float_array_declared_categorical():
     y = np.nan_to_num(X[:, 1]) % 2
     reg = fit_quietly(make_reg(max_iter=1, categorical_features=[1]), X, y)
     assert reg._layout.kinds == ["numeric", "categorical"]
-    assert reg._spec.cardinalities == (8,)
+    assert reg._layout.cardinalities == (8,)
     np.testing.assert_array_equal(reg._layout.categorical[0].categories, np.arange(6.0))
     encoded = reg._layout.encode(X)
     assert encoded[5, -1] == MISSING_CODE
@@ -629,12 +629,26 @@ def test_float32_array_trains_a_float32_network():
     assert reg.predict(X).dtype == np.float32
 
 
-def test_dataframe_trains_in_float64(mixed, fitted_reg, fitted_clf):
-    assert fitted_reg._spec.dtype == "float64"
-    assert fitted_reg.predict(mixed).dtype == np.float64
+def test_mixed_dataframe_trains_in_float32(mixed, fitted_reg, fitted_clf):
+    """Integer, boolean, categorical and text columns carry no float64 precision."""
+    assert fitted_reg._spec.dtype == "float32"
+    assert all(weight.dtype == "float32" for weight in fitted_reg.model_.weights)
+    assert fitted_reg.predict(mixed).dtype == np.float32
     proba = fitted_clf.predict_proba(mixed)
-    assert proba.dtype == np.float64
+    assert proba.dtype == np.float32
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_all_float64_dataframe_trains_like_the_same_array():
+    rng = np.random.RandomState(0)
+    X = rng.randn(50, 3)
+    y = X[:, 0] - X[:, 1]
+    from_frame = fit_quietly(make_reg(max_iter=3), pd.DataFrame(X, columns=list("abc")), y)
+    from_array = fit_quietly(make_reg(max_iter=3), X, y)
+    assert from_frame._spec.dtype == from_array._spec.dtype == "float64"
+    np.testing.assert_array_equal(
+        from_frame.predict(pd.DataFrame(X, columns=list("abc"))), from_array.predict(X)
+    )
 
 
 def test_float64_array_trains_in_float64():
@@ -664,3 +678,32 @@ def test_network_with_embeddings_reloads_in_safe_mode(fitted_clf, mixed, tmp_pat
     np.testing.assert_array_equal(
         np.asarray(reloaded(encoded)), np.asarray(fitted_clf.model_(encoded))
     )
+
+
+def test_splits_with_other_category_counts_share_the_network_shape():
+    """Embedding tables are sized by powers of two, so another fold seeing a few
+    more categories reuses the traced trainer instead of tracing a new one."""
+    from skgrn._training import get_trainer
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.randn(200), "city": [f"c{i % 50}" for i in range(200)]})
+    y = X["x"] + rng.randn(200)
+    # 40 cities have two rows among the first 90, all 50 among 200.
+    first = fit_quietly(make_reg(max_iter=1), X.iloc[:90], y[:90])
+    second = fit_quietly(make_reg(max_iter=1), X, y)
+    assert (first._layout.cardinalities, second._layout.cardinalities) == ((42,), (52,))
+    assert first._spec == second._spec
+    assert first._spec.embedding_rows == (64,)
+    assert get_trainer(first._spec) is get_trainer(second._spec)
+
+
+@pytest.mark.parametrize(
+    "n_codes, rows", [(3, 8), (8, 8), (9, 16), (64, 64), (65, 128), (3002, 4096)]
+)
+def test_embedding_rows_round_codes_up_to_a_power_of_two(n_codes, rows):
+    assert embedding_rows(n_codes) == rows
+
+
+@pytest.mark.parametrize("n_rows, width", [(8, 5), (32, 11), (64, 16), (4096, 16)])
+def test_embedding_width_follows_the_fastai_rule_capped_at_16(n_rows, width):
+    assert embedding_dim(n_rows) == width

@@ -1,0 +1,129 @@
+"""The ensemble inside each estimator: members that share the GRN blocks."""
+
+import keras
+import numpy as np
+import pytest
+from helpers import fit_quietly
+
+from skgrn import GRNClassifier, GRNRegressor
+from skgrn._network import MemberAdapter, logits_model
+from skgrn._training import _ensemble_loss, _member_losses
+
+SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.RandomState(0).randn(60, 4)
+
+
+@pytest.fixture(scope="module")
+def y(X):
+    return np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
+
+
+def test_ensemble_size_one_builds_a_plain_network(X, y):
+    clf = fit_quietly(GRNClassifier(ensemble_size=1, **SMALL), X, y)
+    assert not any(isinstance(layer, MemberAdapter) for layer in clf.model_.layers)
+    assert clf.model_.get_layer("logits").output.shape == (None, 3)
+
+
+def test_ensemble_members_are_averaged(X, y):
+    clf = fit_quietly(GRNClassifier(ensemble_size=4, **SMALL), X, y)
+    logits = np.asarray(logits_model(clf.model_)(clf._layout.encode(X)))
+    assert logits.shape == (len(X), 4, 3)
+    members = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-6)
+    # The members start from different views of the input, so they disagree.
+    assert np.ptp(members, axis=1).max() > 1e-3
+
+
+def test_member_views_start_as_random_signs(X, y):
+    clf = fit_quietly(GRNClassifier(ensemble_size=4, **{**SMALL, "max_iter": 1}), X, y)
+    # The first epoch moves the scales only a little from +-1.
+    scale = np.asarray(clf.model_.get_layer("members").scale)
+    assert scale.shape == (4, X.shape[1])
+    np.testing.assert_allclose(np.abs(scale), 1.0, atol=0.1)
+    assert (scale > 0).any() and (scale < 0).any()
+
+
+def _stable_inputs(activation, n_outputs, rng):
+    logits = rng.randn(7, 3, n_outputs) * 3
+    if activation == "softmax":
+        targets = np.eye(n_outputs)[rng.randint(n_outputs, size=7)]
+    elif activation == "sigmoid":
+        targets = rng.randint(2, size=(7, n_outputs)).astype(float)
+    else:
+        targets = rng.randn(7, n_outputs)
+    return logits, targets
+
+
+@pytest.mark.parametrize("activation, n_outputs", [("softmax", 3), ("sigmoid", 2), ("linear", 2)])
+def test_ensemble_loss_is_the_loss_of_the_averaged_prediction(activation, n_outputs):
+    logits, targets = _stable_inputs(activation, n_outputs, np.random.RandomState(0))
+    if activation == "softmax":
+        p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+        expected = -(targets * np.log(p.mean(1))).sum(-1)
+    elif activation == "sigmoid":
+        p = (1 / (1 + np.exp(-logits))).mean(1)
+        expected = -(targets * np.log(p) + (1 - targets) * np.log(1 - p)).sum(-1)
+    else:
+        expected = 0.5 * ((targets - logits.mean(1)) ** 2).mean(-1)
+    got = np.asarray(_ensemble_loss(activation, targets, logits))
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("activation, n_outputs", [("softmax", 3), ("sigmoid", 2), ("linear", 2)])
+def test_with_one_member_both_losses_agree(activation, n_outputs):
+    logits, targets = _stable_inputs(activation, n_outputs, np.random.RandomState(1))
+    logits = logits[:, :1]
+    np.testing.assert_allclose(
+        np.asarray(_ensemble_loss(activation, targets, logits)),
+        np.asarray(_member_losses(activation, targets, logits))[:, 0],
+        rtol=1e-10,
+    )
+
+
+def test_ensemble_loss_is_finite_for_extreme_logits():
+    logits = np.array([[[800.0, -800.0], [-800.0, 800.0]]])
+    targets = np.array([[1.0, 0.0]])
+    assert np.isfinite(np.asarray(_ensemble_loss("softmax", targets, logits))).all()
+    assert np.isfinite(np.asarray(_ensemble_loss("sigmoid", targets, logits))).all()
+
+
+def test_ensemble_network_reloads_in_safe_mode(X, tmp_path):
+    reg = fit_quietly(GRNRegressor(ensemble_size=3, **SMALL), X, X[:, 0])
+    path = tmp_path / "ensemble.keras"
+    reg.model_.save(path)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_array_equal(np.asarray(reloaded(X)), np.asarray(reg.model_(X)))
+
+
+def test_warm_start_with_another_ensemble_size_raises(X, y):
+    clf = fit_quietly(GRNClassifier(ensemble_size=2, warm_start=True, **SMALL), X, y)
+    clf.set_params(ensemble_size=3)
+    with pytest.raises(ValueError, match="ensemble_size changed"):
+        clf.fit(X, y)
+
+
+def test_auto_ensemble_size_depends_on_the_number_of_rows():
+    from skgrn._base import _AUTO_MEMBERS_LARGE, _AUTO_MEMBERS_SMALL, _LARGE_TABLE_ROWS
+
+    rng = np.random.RandomState(0)
+    X_large = rng.randn(_LARGE_TABLE_ROWS, 3)
+    params = dict(SMALL, max_iter=1, early_stopping=False)
+    small = fit_quietly(GRNRegressor(**params), X_large[:-1], X_large[:-1, 0])
+    large = fit_quietly(GRNRegressor(**params), X_large, X_large[:, 0])
+    assert small.get_params()["ensemble_size"] == "auto"
+    assert small._spec.ensemble_size == _AUTO_MEMBERS_SMALL == 8
+    assert large._spec.ensemble_size == _AUTO_MEMBERS_LARGE == 4
+
+
+def test_auto_ensemble_size_is_chosen_once_for_partial_fit():
+    rng = np.random.RandomState(0)
+    X = rng.randn(2100, 3)
+    reg = GRNRegressor(**SMALL)
+    reg.partial_fit(X[:100], X[:100, 0])
+    reg.partial_fit(X, X[:, 0])  # a large chunk continues the same 8-member network
+    assert reg._spec.ensemble_size == 8
+    assert np.isfinite(reg.predict(X)).all()

@@ -64,11 +64,12 @@ def _ensemble_loss(activation, targets, logits):
     member.
     """
     ops = keras.ops
-    n_members = ops.cast(ops.shape(logits)[1], logits.dtype)
     if activation == "linear":
         return 0.5 * ops.mean(ops.square(targets - ops.mean(logits, axis=1)), axis=-1)
 
     def log_mean(log_p):
+        """Log of the mean over members of ``exp(log_p)``."""
+        n_members = ops.cast(ops.shape(log_p)[1], log_p.dtype)
         return ops.logsumexp(log_p, axis=1) - ops.log(n_members)
 
     if activation == "softmax":

@@ -50,8 +50,10 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
     slow_position : {"before", "after"}, default="after"
         Whether the SlowNetwork transforms the raw features before the GRN
         blocks or the blocks' output after them.
-    dropout_rate : float, default=0.1
-        Dropout rate inside each GRN block, in ``[0, 1)``.
+    dropout_rate : float, default=0.0
+        Dropout rate inside each GRN block, in ``[0, 1)``. The ensemble and
+        the L2 penalty already regularise the default network; dropout made
+        it slower without making it more accurate (see docs/defaults.md).
     ensemble_size : int or "auto", default="auto"
         Number of networks trained together and averaged. They share the
         blocks; each has its own trainable view of the input (initially
@@ -161,7 +163,7 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         slow_layers=0,
         slow_units=64,
         slow_position="after",
-        dropout_rate=0.1,
+        dropout_rate=0.0,
         ensemble_size="auto",
         alpha=1.0,
         batch_size="auto",

@@ -15,10 +15,10 @@ Progress goes to stdout line by line, then a markdown table and a summary.
 
 Run it from the repository root::
 
-    python benchmarks/tables.py /work/shared/data
-    python benchmarks/tables.py /work/shared/data --seeds 1 --models hgb mlp linear
+    python benchmarks/tables.py DATA_DIR
+    python benchmarks/tables.py DATA_DIR --seeds 1 --models hgb mlp linear
     python benchmarks/tables.py --tables wine digits --grn-params '{"max_iter": 50}'
-    python benchmarks/tables.py /work/shared/data --write docs/benchmarks.md
+    python benchmarks/tables.py DATA_DIR --write docs/benchmarks.md
 
 ``--write`` replaces the section between ``<!-- tables:start -->`` and
 ``<!-- tables:end -->`` of that markdown file and leaves the rest alone.
@@ -528,7 +528,10 @@ def main(argv=None):
     print()
     print("\n".join(lines))
     if args.write is not None:
-        command = shlex.join(["python", *sys.argv])
+        # The data directory is the reader's own: record where it goes, not where it was.
+        data_dir = None if args.data_dir is None else str(args.data_dir)
+        argv = ["DATA_DIR" if arg.rstrip("/") == data_dir else arg for arg in sys.argv]
+        command = shlex.join(["python", *argv])
         section = report_section(command, args.grn_params, table, lines, ordinal, args.models)
         write_section(args.write, section)
         print(f"\nWrote {args.write}")

@@ -65,10 +65,12 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         Rows per minibatch. ``"auto"`` takes about ten steps per epoch:
         ``n_samples // 10`` rows, at least 128 (or all rows when fewer) and at
         most 512.
-    learning_rate : {"constant", "adaptive"}, default="constant"
+    learning_rate : {"constant", "adaptive"}, default="adaptive"
         Learning rate schedule of the Adam optimizer. ``"adaptive"`` divides
-        the rate by 5 each time the monitored loss has not improved for
-        ``n_iter_no_change // 2`` epochs.
+        the rate by 5 each time the monitored loss (validation loss with early
+        stopping, training loss without) has not improved for
+        ``n_iter_no_change // 2`` epochs; ``"constant"`` keeps
+        ``learning_rate_init`` throughout.
     learning_rate_init : float, default=3e-3
         Initial learning rate of the Adam optimizer.
     max_iter : int, default=200
@@ -155,7 +157,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         ensemble_size="auto",
         alpha=1.0,
         batch_size="auto",
-        learning_rate="constant",
+        learning_rate="adaptive",
         learning_rate_init=3e-3,
         max_iter=200,
         tol=1e-4,

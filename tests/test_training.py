@@ -133,8 +133,8 @@ def test_early_stopping_auto_depends_on_the_number_of_rows():
 
 def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):
     """The fit ends on the epoch of lowest training loss, not on the last one."""
-    # A large learning rate on small batches makes the loss bounce.
-    bouncy = dict(learning_rate_init=0.05, batch_size=32)
+    # A large, constant learning rate on small batches makes the loss bounce.
+    bouncy = dict(learning_rate="constant", learning_rate_init=0.05, batch_size=32)
     clf = fit_quietly(make_clf(max_iter=40, **bouncy), X, y)
     best_epoch = int(np.argmin(clf.history_["loss"])) + 1
     assert best_epoch < clf.n_iter_
@@ -152,7 +152,9 @@ def test_adaptive_learning_rate_divides_by_five_on_each_plateau(X, y):
     assert clf.n_iter_ == 6
     trainer = get_trainer(clf._spec)
     np.testing.assert_allclose(float(trainer.optimizer.learning_rate), 3e-3 / 25, rtol=1e-6)
-    constant = fit_quietly(make_clf(tol=10.0, n_iter_no_change=4, max_iter=50), X, y)
+    constant = fit_quietly(
+        make_clf(learning_rate="constant", tol=10.0, n_iter_no_change=4, max_iter=50), X, y
+    )
     assert float(get_trainer(constant._spec).optimizer.learning_rate) == pytest.approx(3e-3)
     assert not np.allclose(clf.predict_proba(X), constant.predict_proba(X))
 

@@ -27,8 +27,6 @@ Run it from the repository root::
 import argparse
 import json
 import os
-import platform
-import shlex
 import sys
 import time
 import warnings
@@ -39,7 +37,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import sklearn
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
@@ -55,9 +52,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-import keras  # noqa: E402
+from _report import command_line, environment_lines, section, write_section  # noqa: E402
 
-import skgrn  # noqa: E402
 from skgrn import GRNClassifier, GRNRegressor  # noqa: E402
 
 CLASSIFICATION = "classification"
@@ -67,8 +63,7 @@ BASELINES = ("hgb", "mlp", "linear")
 # HistGradientBoosting accepts at most max_bins (255 by default) categories per feature.
 HGB_MAX_CATEGORIES = 255
 WITHIN = 0.01
-SECTION_START = "<!-- tables:start -->"
-SECTION_END = "<!-- tables:end -->"
+SECTION = "tables"  # of docs/benchmarks.md
 
 
 @dataclass(frozen=True)
@@ -359,44 +354,6 @@ def summary_lines(summary, models):
     return lines
 
 
-def cpu_model():
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.partition(":")[2].strip()
-    return None
-
-
-def tensorflow_version():
-    try:
-        import tensorflow
-    except ImportError:
-        return "not installed"
-    return tensorflow.__version__
-
-
-def environment_lines():
-    cpu = ", ".join(
-        part for part in (platform.processor(), f"{os.cpu_count()} CPUs", cpu_model()) if part
-    )
-    versions = {
-        "python": platform.python_version(),
-        "skgrn": skgrn.__version__,
-        "scikit-learn": sklearn.__version__,
-        "keras": keras.__version__,
-        "tensorflow": tensorflow_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-    }
-    return [
-        f"Machine: {platform.platform()}; {cpu}.",
-        "Versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()) + ".",
-    ]
-
-
 def notes(ordinal, models):
     lines = [
         "Score: accuracy (classification) or R² (regression) on a held-out 20% of the rows "
@@ -451,20 +408,7 @@ def report_section(command, grn_params, table, lines, ordinal, models):
         blocks.append("\n".join(f"- {line}" for line in lines))
     blocks.append("Notes:")
     blocks.append("\n".join(f"- {line}" for line in notes(ordinal, models)))
-    return f"{SECTION_START}\n" + "\n\n".join(blocks) + f"\n{SECTION_END}\n"
-
-
-def write_section(path, section):
-    """Replace the tables section of the markdown file at ``path`` (or add it)."""
-    path = Path(path)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(SECTION_END) :].removeprefix("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    return section(SECTION, blocks)
 
 
 # --- command line --------------------------------------------------------------------
@@ -528,12 +472,9 @@ def main(argv=None):
     print()
     print("\n".join(lines))
     if args.write is not None:
-        # The data directory is the reader's own: record where it goes, not where it was.
-        data_dir = None if args.data_dir is None else str(args.data_dir)
-        argv = ["DATA_DIR" if arg.rstrip("/") == data_dir else arg for arg in sys.argv]
-        command = shlex.join(["python", *argv])
-        section = report_section(command, args.grn_params, table, lines, ordinal, args.models)
-        write_section(args.write, section)
+        command = command_line(args.data_dir)
+        text = report_section(command, args.grn_params, table, lines, ordinal, args.models)
+        write_section(args.write, SECTION, text)
         print(f"\nWrote {args.write}")
 
 

@@ -1,0 +1,254 @@
+"""How fast does a fitted estimator predict, one row at a time and in bulk?
+
+Single row: the p50 and p99 latency of ``predict`` (and ``predict_proba``) on
+one row of 20 numeric features, for a default GRNRegressor / GRNClassifier,
+for MLPRegressor / MLPClassifier with two hidden layers of 64 fitted on the
+same data, and for the GRN's own Keras model (``model_.predict``). Each
+latency is measured over ``--calls`` calls, in ``--rounds`` rounds; the table
+shows the median over rounds of each round's percentile.
+
+Bulk: the seconds to predict ``--bulk-rows`` rows, for ``predict`` and for
+``model_.predict`` at each of several batch sizes (the best one counts);
+medians over ``--rounds`` runs.
+
+Run it from the repository root::
+
+    python benchmarks/latency.py
+    python benchmarks/latency.py --rounds 3 --calls 100 --bulk-rows 20000
+    python benchmarks/latency.py --write docs/benchmarks.md
+
+The targets it reports against: ``predict``'s p50 at most twice the MLP's and
+at most 1/100 of ``model_.predict``'s; bulk ``predict`` at most 1.05 times
+``model_.predict`` at its best batch size.
+"""
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
+
+from _report import command_line, environment_lines, section, write_section  # noqa: E402
+
+from skgrn import GRNClassifier, GRNRegressor  # noqa: E402
+
+SECTION = "latency"  # of docs/benchmarks.md
+N_FEATURES = 20
+MLP_LAYERS = (64, 64)
+KERAS_BATCH_SIZES = (256, 1024, 4096, 16384, 65536)
+WARMUP_CALLS = 5
+# Targets of the speed issue, as ratios of our time to the baseline's.
+SINGLE_ROW_VS_MLP = 2.0
+SINGLE_ROW_VS_KERAS = 0.01
+BULK_VS_KERAS = 1.05
+
+
+def make_data(n_rows, dtype, seed=0):
+    """A regression target and a binary one on ``N_FEATURES`` numeric columns."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, N_FEATURES)).astype(dtype)
+    signal = X[:, 0] + np.sin(2 * X[:, 1]) + X[:, 2] * X[:, 3] + rng.normal(size=n_rows)
+    return X, signal, (signal > np.median(signal)).astype(int)
+
+
+def fit_models(X, y_reg, y_clf):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return {
+            "regression": (
+                GRNRegressor(random_state=0).fit(X, y_reg),
+                MLPRegressor(hidden_layer_sizes=MLP_LAYERS, random_state=0).fit(X, y_reg),
+            ),
+            "classification": (
+                GRNClassifier(random_state=0).fit(X, y_clf),
+                MLPClassifier(hidden_layer_sizes=MLP_LAYERS, random_state=0).fit(X, y_clf),
+            ),
+        }
+
+
+def call_seconds(function, n_calls):
+    """Seconds of each of ``n_calls`` calls of ``function``, after a warm-up."""
+    for _ in range(WARMUP_CALLS):
+        function()
+    seconds = np.empty(n_calls)
+    for i in range(n_calls):
+        start = time.perf_counter()
+        function()
+        seconds[i] = time.perf_counter() - start
+    return seconds
+
+
+def latency_ms(function, n_calls, rounds):
+    """(p50, p99) in milliseconds: the median over rounds of each round's percentile."""
+    per_round = [
+        np.percentile(call_seconds(function, n_calls), [50, 99]) * 1e3 for _ in range(rounds)
+    ]
+    return tuple(np.median(per_round, axis=0))
+
+
+def single_row_rows(models, row, n_calls, rounds):
+    """One result row per (task, model, call): what it is and its p50 / p99."""
+    results = []
+    for task, (grn, mlp) in models.items():
+        methods = ["predict"] + (["predict_proba"] if task == "classification" else [])
+        for method in methods:
+            for name, estimator in (("grn", grn), ("mlp", mlp)):
+                function = getattr(estimator, method)
+                p50, p99 = latency_ms(lambda f=function: f(row), n_calls, rounds)
+                label = f"{type(estimator).__name__}.{method}"
+                results.append((task, name, method, label, p50, p99))
+                print(f"{label:<32} p50 {p50:8.3f} ms  p99 {p99:8.3f} ms", flush=True)
+        # Keras' predict builds a data pipeline per call: a few calls say enough.
+        keras_calls = max(10, n_calls // 10)
+        p50, p99 = latency_ms(
+            lambda model=grn.model_: model.predict(row, verbose=0), keras_calls, rounds
+        )
+        label = f"{type(grn).__name__}.model_.predict"
+        results.append((task, "keras", "predict", label, p50, p99))
+        print(f"{label:<32} p50 {p50:8.3f} ms  p99 {p99:8.3f} ms", flush=True)
+    return results
+
+
+def bulk_rows(models, X_bulk, rounds):
+    """Per task: predict's median seconds, and model_.predict's at each batch size."""
+    results = []
+    for task, (grn, _) in models.items():
+        predict = np.median(call_seconds(lambda g=grn: g.predict(X_bulk), rounds))
+        keras = {
+            batch: np.median(
+                call_seconds(
+                    lambda b=batch, g=grn: g.model_.predict(X_bulk, batch_size=b, verbose=0),
+                    rounds,
+                )
+            )
+            for batch in KERAS_BATCH_SIZES
+        }
+        best = min(keras, key=keras.get)
+        results.append((task, type(grn).__name__, predict, best, keras[best], keras))
+        print(
+            f"{type(grn).__name__:<14} predict {predict:7.3f} s  model_.predict best "
+            f"{keras[best]:7.3f} s (batch {best})  ratio {predict / keras[best]:.2f}",
+            flush=True,
+        )
+    return results
+
+
+def single_row_table(results):
+    lines = [
+        "| task | call | p50 ms | p99 ms | p50 / MLP's | p50 / model_.predict's |",
+        "| :--- | :--- | ---: | ---: | ---: | ---: |",
+    ]
+    index = {(task, name, method): (p50, p99) for task, name, method, _, p50, p99 in results}
+    for task, name, method, label, p50, p99 in results:
+        vs_mlp = vs_keras = ""
+        if name == "grn":
+            vs_mlp = f"{p50 / index[(task, 'mlp', method)][0]:.1f}"
+            vs_keras = f"{p50 / index[(task, 'keras', 'predict')][0]:.3f}"
+        lines.append(f"| {task} | `{label}` | {p50:.3f} | {p99:.3f} | {vs_mlp} | {vs_keras} |")
+    return "\n".join(lines)
+
+
+def bulk_table(results, n_rows):
+    batches = " | ".join(f"batch {b}" for b in KERAS_BATCH_SIZES)
+    lines = [
+        f"| estimator | `predict` s | {batches} | `predict` / best |",
+        "| :--- | ---: | " + "---: | " * len(KERAS_BATCH_SIZES) + "---: |",
+    ]
+    for _, name, predict, best, best_seconds, keras in results:
+        cells = " | ".join(
+            f"**{keras[b]:.3f}**" if b == best else f"{keras[b]:.3f}" for b in KERAS_BATCH_SIZES
+        )
+        lines.append(f"| {name} | {predict:.3f} | {cells} | {predict / best_seconds:.2f} |")
+    caption = f"{n_rows:,} rows x {N_FEATURES} features; `model_.predict` seconds by batch size."
+    return caption + "\n\n" + "\n".join(lines)
+
+
+def verdicts(single, bulk):
+    index = {(task, name, method): p50 for task, name, method, _, p50, _ in single}
+    lines = []
+    for task, name, method, label, p50, _ in single:
+        if name != "grn":
+            continue
+        vs_mlp = p50 / index[(task, "mlp", method)]
+        vs_keras = p50 / index[(task, "keras", "predict")]
+        lines.append(
+            f"`{label}` p50: {vs_mlp:.1f}x the MLP's (target <= {SINGLE_ROW_VS_MLP:g}x: "
+            f"{'met' if vs_mlp <= SINGLE_ROW_VS_MLP else 'not met'}), "
+            f"{vs_keras:.3f}x `model_.predict`'s (target <= {SINGLE_ROW_VS_KERAS:g}: "
+            f"{'met' if vs_keras <= SINGLE_ROW_VS_KERAS else 'not met'})."
+        )
+    for _, name, predict, best, best_seconds, _ in bulk:
+        ratio = predict / best_seconds
+        lines.append(
+            f"`{name}.predict` in bulk: {ratio:.2f}x `model_.predict` at batch {best} "
+            f"(target <= {BULK_VS_KERAS:g}: {'met' if ratio <= BULK_VS_KERAS else 'not met'})."
+        )
+    return lines
+
+
+def notes(dtype):
+    if dtype != "float64":
+        return []
+    return [
+        "`model_.predict` rounds float64 input to float32 before the network sees it "
+        "(Keras' data adapter), so on a float64 network it computes on rounded inputs and "
+        "its outputs differ from `model_(X)`'s and `predict`'s in about the eighth digit. "
+        "It is the baseline the speed targets name, not the same arithmetic."
+    ]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--rows", type=int, default=5000, help="training rows")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float64")
+    parser.add_argument("--rounds", type=int, default=5, help="repeats of every measurement")
+    parser.add_argument("--calls", type=int, default=300, help="single-row calls per round")
+    parser.add_argument("--bulk-rows", type=int, default=100_000)
+    parser.add_argument("--write", type=Path, help="markdown file whose latency section to replace")
+    args = parser.parse_args(argv)
+    for name in ("rows", "rounds", "calls", "bulk_rows"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    X, y_reg, y_clf = make_data(args.rows, args.dtype)
+    models = fit_models(X, y_reg, y_clf)
+    print(f"Fitted on {args.rows} x {N_FEATURES} {args.dtype}.", flush=True)
+    single = single_row_rows(models, X[:1], args.calls, args.rounds)
+    X_bulk, _, _ = make_data(args.bulk_rows, args.dtype, seed=1)
+    bulk = bulk_rows(models, X_bulk, args.rounds)
+
+    tables = [single_row_table(single), bulk_table(bulk, args.bulk_rows)]
+    lines = verdicts(single, bulk)
+    print()
+    print("\n\n".join(tables))
+    print()
+    print("\n".join(lines))
+    if args.write is not None:
+        blocks = [
+            "## Prediction latency",
+            f"```\n{command_line()}\n```",
+            "  \n".join(environment_lines()),
+            f"Default estimators fitted on {args.rows} x {N_FEATURES} {args.dtype} rows; "
+            f"MLPs with hidden layers {MLP_LAYERS} on the same data. Single-row latencies: "
+            f"median over {args.rounds} rounds of each round's percentile over "
+            f"{args.calls} calls (a tenth as many for `model_.predict`). Bulk: median "
+            f"seconds over {args.rounds} runs.",
+            *tables,
+            "\n".join(f"- {line}" for line in lines + notes(args.dtype)),
+        ]
+        write_section(args.write, SECTION, section(SECTION, blocks))
+        print(f"\nWrote {args.write}")
+
+
+if __name__ == "__main__":
+    main()

@@ -67,6 +67,28 @@ def command_line(data_dir=None):
     return shlex.join(["python", *argv])
 
 
+def header_blocks(title, data_dir=None):
+    """The first blocks of every section: its title, the command, the machine."""
+    return [f"## {title}", f"```\n{command_line(data_dir)}\n```", "  \n".join(environment_lines())]
+
+
+def bullets(lines):
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def publish(name, title, description, tables, lines, path):
+    """Print ``tables`` and the verdict ``lines``; with a ``path``, also write them there
+    as section ``name``, after the title, the command, the machine and ``description``."""
+    print()
+    print("\n\n".join(tables))
+    print()
+    print("\n".join(lines))
+    if path is not None:
+        blocks = [*header_blocks(title), description, *tables, bullets(lines)]
+        write_section(path, name, section(name, blocks))
+        print(f"\nWrote {path}")
+
+
 def markers(name):
     return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 

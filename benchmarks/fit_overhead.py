@@ -34,7 +34,7 @@ from sklearn.neural_network import MLPClassifier
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import command_line, environment_lines, section, write_section  # noqa: E402
+from _report import publish  # noqa: E402
 
 from skgrn import GRNClassifier  # noqa: E402
 
@@ -144,22 +144,11 @@ def main(argv=None):
         ["| what | seconds |", "| :--- | ---: |"]
         + [f"| {label} | {seconds:.2f} |" for label, seconds in rows]
     )
-    print()
-    print(table)
-    print()
-    print("\n".join(lines))
-    if args.write is not None:
-        blocks = [
-            "## Fixed cost of a fit",
-            f"```\n{command_line()}\n```",
-            "  \n".join(environment_lines()),
-            f"A table of {args.rows} rows x {N_FEATURES} numeric features, binary target; "
-            f"medians over {args.rounds} runs.",
-            table,
-            "\n".join(f"- {line}" for line in lines),
-        ]
-        write_section(args.write, SECTION, section(SECTION, blocks))
-        print(f"\nWrote {args.write}")
+    description = (
+        f"A table of {args.rows} rows x {N_FEATURES} numeric features, binary target; "
+        f"medians over {args.rounds} runs."
+    )
+    publish(SECTION, "Fixed cost of a fit", description, [table], lines, args.write)
 
 
 if __name__ == "__main__":

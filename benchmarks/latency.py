@@ -34,7 +34,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import command_line, environment_lines, section, write_section  # noqa: E402
+from _report import publish  # noqa: E402
 
 from skgrn import GRNClassifier, GRNRegressor  # noqa: E402
 
@@ -227,27 +227,16 @@ def main(argv=None):
     X_bulk, _, _ = make_data(args.bulk_rows, args.dtype, seed=1)
     bulk = bulk_rows(models, X_bulk, args.rounds)
 
+    description = (
+        f"Default estimators fitted on {args.rows} x {N_FEATURES} {args.dtype} rows; "
+        f"MLPs with hidden layers {MLP_LAYERS} on the same data. Single-row latencies: "
+        f"median over {args.rounds} rounds of each round's percentile over "
+        f"{args.calls} calls (a tenth as many for `model_.predict`). Bulk: median "
+        f"seconds over {args.rounds} runs."
+    )
     tables = [single_row_table(single), bulk_table(bulk, args.bulk_rows)]
-    lines = verdicts(single, bulk)
-    print()
-    print("\n\n".join(tables))
-    print()
-    print("\n".join(lines))
-    if args.write is not None:
-        blocks = [
-            "## Prediction latency",
-            f"```\n{command_line()}\n```",
-            "  \n".join(environment_lines()),
-            f"Default estimators fitted on {args.rows} x {N_FEATURES} {args.dtype} rows; "
-            f"MLPs with hidden layers {MLP_LAYERS} on the same data. Single-row latencies: "
-            f"median over {args.rounds} rounds of each round's percentile over "
-            f"{args.calls} calls (a tenth as many for `model_.predict`). Bulk: median "
-            f"seconds over {args.rounds} runs.",
-            *tables,
-            "\n".join(f"- {line}" for line in lines + notes(args.dtype)),
-        ]
-        write_section(args.write, SECTION, section(SECTION, blocks))
-        print(f"\nWrote {args.write}")
+    lines = verdicts(single, bulk) + notes(args.dtype)
+    publish(SECTION, "Prediction latency", description, tables, lines, args.write)
 
 
 if __name__ == "__main__":

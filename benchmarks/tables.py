@@ -52,7 +52,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import command_line, environment_lines, section, write_section  # noqa: E402
+from _report import bullets, header_blocks, section, write_section  # noqa: E402
 
 from skgrn import GRNClassifier, GRNRegressor  # noqa: E402
 
@@ -393,21 +393,17 @@ def notes(ordinal, models):
     return lines
 
 
-def report_section(command, grn_params, table, lines, ordinal, models):
+def report_section(data_dir, grn_params, table, lines, ordinal, models):
     """The markdown section for ``--write``, markers included."""
-    blocks = [
-        "## Accuracy on real tables",
-        f"```\n{command}\n```",
-        "  \n".join(environment_lines()),
-    ]
+    blocks = header_blocks("Accuracy on real tables", data_dir)
     if "grn" in models:
         params = json.dumps(grn_params) if grn_params else "{} (estimator defaults)"
         blocks.append(f"GRN parameters: `{params}`")
     blocks.append(table)
     if lines:
-        blocks.append("\n".join(f"- {line}" for line in lines))
+        blocks.append(bullets(lines))
     blocks.append("Notes:")
-    blocks.append("\n".join(f"- {line}" for line in notes(ordinal, models)))
+    blocks.append(bullets(notes(ordinal, models)))
     return section(SECTION, blocks)
 
 
@@ -472,8 +468,7 @@ def main(argv=None):
     print()
     print("\n".join(lines))
     if args.write is not None:
-        command = command_line(args.data_dir)
-        text = report_section(command, args.grn_params, table, lines, ordinal, args.models)
+        text = report_section(args.data_dir, args.grn_params, table, lines, ordinal, args.models)
         write_section(args.write, SECTION, text)
         print(f"\nWrote {args.write}")
 

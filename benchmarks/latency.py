@@ -139,17 +139,27 @@ def bulk_rows(models, X_bulk, rounds):
     return results
 
 
+def grn_ratios(results):
+    """For each GRN call, (task, method): its p50 over the MLP's and over model_.predict's."""
+    p50s = {(task, name, method): p50 for task, name, method, _, p50, _ in results}
+    return {
+        (task, method): (p50 / p50s[(task, "mlp", method)], p50 / p50s[(task, "keras", "predict")])
+        for task, name, method, _, p50, _ in results
+        if name == "grn"
+    }
+
+
 def single_row_table(results):
     lines = [
         "| task | call | p50 ms | p99 ms | p50 / MLP's | p50 / model_.predict's |",
         "| :--- | :--- | ---: | ---: | ---: | ---: |",
     ]
-    index = {(task, name, method): (p50, p99) for task, name, method, _, p50, p99 in results}
+    ratios = grn_ratios(results)
     for task, name, method, label, p50, p99 in results:
         vs_mlp = vs_keras = ""
         if name == "grn":
-            vs_mlp = f"{p50 / index[(task, 'mlp', method)][0]:.1f}"
-            vs_keras = f"{p50 / index[(task, 'keras', 'predict')][0]:.3f}"
+            over_mlp, over_keras = ratios[(task, method)]
+            vs_mlp, vs_keras = f"{over_mlp:.1f}", f"{over_keras:.3f}"
         lines.append(f"| {task} | `{label}` | {p50:.3f} | {p99:.3f} | {vs_mlp} | {vs_keras} |")
     return "\n".join(lines)
 
@@ -170,13 +180,12 @@ def bulk_table(results, n_rows):
 
 
 def verdicts(single, bulk):
-    index = {(task, name, method): p50 for task, name, method, _, p50, _ in single}
+    ratios = grn_ratios(single)
     lines = []
-    for task, name, method, label, p50, _ in single:
+    for task, name, method, label, _, _ in single:
         if name != "grn":
             continue
-        vs_mlp = p50 / index[(task, "mlp", method)]
-        vs_keras = p50 / index[(task, "keras", "predict")]
+        vs_mlp, vs_keras = ratios[(task, method)]
         lines.append(
             f"`{label}` p50: {vs_mlp:.1f}x the MLP's (target <= {SINGLE_ROW_VS_MLP:g}x: "
             f"{'met' if vs_mlp <= SINGLE_ROW_VS_MLP else 'not met'}), "

@@ -20,12 +20,11 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from skgrn._forward import get_forward_pass
 from skgrn._network import NetworkSpec, build_network
 from skgrn._tabular import as_table, learn_layout
 from skgrn._training import get_trainer
 
-# Rows per forward call at predict time: bounds the memory of the activations.
-_PREDICT_CHUNK_ROWS = 16384
 # The "auto" settings treat tables from this many rows on as large: they hold
 # out a validation set for early stopping, and average fewer ensemble members.
 _LARGE_TABLE_ROWS = 2000
@@ -351,14 +350,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _network_outputs(self, X):
         """The network's outputs (probabilities or scaled values) for a validated ``X``."""
-        X = X.astype(self._spec.dtype, copy=False)
-        chunks = [
-            np.asarray(self.model_(X[start : start + _PREDICT_CHUNK_ROWS], training=False))
-            for start in range(0, X.shape[0], _PREDICT_CHUNK_ROWS)
-        ]
-        if not chunks:
-            return np.empty((0, self._spec.n_outputs), dtype=self._spec.dtype)
-        return np.concatenate(chunks)
+        return get_forward_pass(self._spec)(self.model_, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,6 +7,8 @@ or for the trainer's cached copy) gives the same architecture and the same
 weight order, so weights move between copies with ``set_weights``.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 
 import keras
@@ -201,6 +203,30 @@ class NetworkSpec:
 
     def to_dict(self):
         return asdict(self)
+
+
+#: Objects of each kind (trainers, forward passes) kept per thread by cached_per_spec.
+_CACHE_SIZE = 8
+_local = threading.local()
+
+
+def cached_per_spec(kind, spec, build):
+    """The object of ``kind`` built by ``build(spec)``, cached per thread.
+
+    Building one traces TensorFlow functions, which costs far more than a fit
+    on a small table; the last :data:`_CACHE_SIZE` specs of each kind are kept.
+    """
+    caches = getattr(_local, "caches", None)
+    if caches is None:
+        caches = _local.caches = {}
+    cache = caches.setdefault(kind, OrderedDict())
+    built = cache.pop(spec, None)
+    if built is None:
+        built = build(spec)
+    cache[spec] = built
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+    return built
 
 
 def build_network(spec, seed):

@@ -44,6 +44,8 @@ _FIRST_CATEGORY_CODE = 2
 MIN_CATEGORY_ROWS = 2
 #: Widest embedding of one categorical column.
 MAX_EMBEDDING_DIM = 16
+#: Rows whose numeric columns are encoded together: bounds the float64 working copy.
+ENCODE_ROWS = 65536
 
 
 def embedding_rows(n_codes):
@@ -125,19 +127,28 @@ class TableLayout:
         return self.n_numeric + len(self.categorical)
 
     def encode(self, X):
-        """The float matrix the network reads, for a table checked by :func:`as_table`."""
+        """The float matrix the network reads, for a table checked by :func:`as_table`.
+
+        The numeric columns are scaled together, :data:`ENCODE_ROWS` rows at a
+        time, so the only full-size array made is the result.
+        """
         encoded = np.empty((X.shape[0], self.n_encoded), dtype=self.dtype)
         numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
         categorical_positions = [i for i, kind in enumerate(self.kinds) if kind == "categorical"]
-        indicator = len(self.numeric)
-        for out, (position, column) in enumerate(zip(numeric_positions, self.numeric, strict=True)):
-            values = _numeric_values(_column(X, position), column.label)
-            missing = np.isnan(values)
-            encoded[:, out] = _soft_clip((values - column.center) / column.spread)
-            encoded[missing, out] = 0.0
-            if column.has_indicator:
-                encoded[:, indicator] = missing
-                indicator += 1
+        if self.numeric:
+            labels = [column.label for column in self.numeric]
+            centers = np.array([column.center for column in self.numeric])
+            spreads = np.array([column.spread for column in self.numeric])
+            indicators = np.array([column.has_indicator for column in self.numeric])
+            n_scaled = len(self.numeric)
+            for start in range(0, X.shape[0], ENCODE_ROWS):
+                rows = slice(start, start + ENCODE_ROWS)
+                values = _numeric_matrix(_rows(X, rows), numeric_positions, labels)
+                missing = np.isnan(values)
+                scaled = _soft_clip((values - centers) / spreads)
+                scaled[missing] = 0.0
+                encoded[rows, :n_scaled] = scaled
+                encoded[rows, n_scaled : self.n_numeric] = missing[:, indicators]
         for out, (position, column) in enumerate(
             zip(categorical_positions, self.categorical, strict=True), start=self.n_numeric
         ):
@@ -178,6 +189,12 @@ def _column(X, position):
     return X[:, position]
 
 
+def _rows(X, rows):
+    if isinstance(X, pd.DataFrame):
+        return X.iloc[rows]
+    return X[rows]
+
+
 def _column_label(X, position):
     """How error messages name a column: ``column 'age'`` or ``column 3``."""
     if isinstance(X, pd.DataFrame):
@@ -212,10 +229,40 @@ def _numeric_values(values, label):
     else:
         values = np.asarray(values, dtype=np.float64)
     if np.isinf(values).any():
-        raise ValueError(
-            f"Input X contains infinity in {label}; replace it with a finite value or "
-            "NaN (missing)."
-        )
+        raise _infinity_error(label)
+    return values
+
+
+def _infinity_error(label):
+    return ValueError(
+        f"Input X contains infinity in {label}; replace it with a finite value or NaN (missing)."
+    )
+
+
+def _numeric_matrix(X, positions, labels):
+    """The columns of ``X`` at ``positions`` as one float64 matrix, NaN for missing.
+
+    Arrays and DataFrames of numbers convert in one step; other columns go
+    through :func:`_numeric_values` one by one, which names a column that
+    cannot convert.
+    """
+    if isinstance(X, pd.DataFrame):
+        if all(pdtypes.is_numeric_dtype(X.dtypes.iloc[p]) for p in positions):
+            values = X.iloc[:, positions].to_numpy(dtype=np.float64, na_value=np.nan)
+            return _refuse_infinity(values, labels)
+    elif X.dtype.kind in "biuf":
+        values = X[:, positions] if len(positions) < X.shape[1] else X
+        return _refuse_infinity(values.astype(np.float64), labels)
+    values = np.empty((X.shape[0], len(positions)))
+    for out, (position, label) in enumerate(zip(positions, labels, strict=True)):
+        values[:, out] = _numeric_values(_column(X, position), label)
+    return values
+
+
+def _refuse_infinity(values, labels):
+    infinite = np.isinf(values).any(axis=0)
+    if infinite.any():
+        raise _infinity_error(labels[np.argmax(infinite)])
     return values
 
 

@@ -15,31 +15,22 @@ integer weights are exactly equivalent to repeated rows under full-batch
 training.
 """
 
-import threading
-from collections import OrderedDict
-
 import keras
 import numpy as np
 import tensorflow as tf
 
-from skgrn._network import build_network, dropout_seed_generators, kernels, logits_model
-
-_CACHE_SIZE = 8
-_local = threading.local()
+from skgrn._network import (
+    build_network,
+    cached_per_spec,
+    dropout_seed_generators,
+    kernels,
+    logits_model,
+)
 
 
 def get_trainer(spec):
     """The cached trainer for ``spec`` in this thread, built on first use."""
-    cache = getattr(_local, "trainers", None)
-    if cache is None:
-        cache = _local.trainers = OrderedDict()
-    trainer = cache.pop(spec, None)
-    if trainer is None:
-        trainer = Trainer(spec)
-    cache[spec] = trainer
-    while len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-    return trainer
+    return cached_per_spec("trainer", spec, Trainer)
 
 
 def _member_losses(activation, targets, logits):

@@ -22,7 +22,7 @@ from sklearn.utils.validation import (
 
 from skgrn._forward import get_forward_pass
 from skgrn._network import NetworkSpec, build_network
-from skgrn._tabular import as_table, learn_layout
+from skgrn._tabular import as_table, learn_layout, take_rows
 from skgrn._training import get_trainer
 
 # The "auto" settings treat tables from this many rows on as large: they hold
@@ -210,25 +210,29 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         else:
             early_stopping = bool(self.early_stopping)
         early_stopping = early_stopping and not incremental
+        # Training visits the rows in train_rows; the encoded table itself is
+        # never copied, as it can be most of the memory a large fit uses.
+        train_rows = np.arange(X.shape[0])
+        train_weight = sample_weight
         validation = None
         if early_stopping:
             stratify = y if self._stratify_validation(y) else None
-            X, X_val, targets, targets_val, y, y_val, sample_weight, sw_val = train_test_split(
-                X,
-                targets,
-                y,
-                sample_weight,
+            train_rows, val_rows = train_test_split(
+                train_rows,
                 test_size=self.validation_fraction,
                 random_state=rng,
                 stratify=stratify,
             )
-            for part, weights in (("validation", sw_val), ("training", sample_weight)):
+            train_weight = np.zeros_like(sample_weight)
+            train_weight[train_rows] = sample_weight[train_rows]
+            sw_val = sample_weight[val_rows]
+            for part, weights in (("validation", sw_val), ("training", train_weight)):
                 if not weights.sum() > 0:
                     raise ValueError(
                         f"The {part} part of the early-stopping split has zero total "
                         "sample_weight; change validation_fraction or the weights."
                     )
-            validation = (X_val, targets_val, y_val, sw_val)
+            validation = (take_rows(X, val_rows), targets[val_rows], y[val_rows], sw_val)
 
         if first_call:
             self._layout = layout
@@ -237,7 +241,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             self._optimizer_state = None
             self.n_iter_ = 0
             self.t_ = 0
-        n_rows = X.shape[0]
+        n_rows = train_rows.shape[0]
         batch_size = self._batch_size(n_rows)
 
         trainer = get_trainer(spec)
@@ -247,8 +251,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             learning_rate=float(self.learning_rate_init),
             dropout_seed=int(rng.randint(_MAX_SEED)),
         )
-        data = trainer.tensors(X, targets, sample_weight / sample_weight.mean())
-        penalty_scale = 0.5 * self.alpha / sample_weight.sum()
+        # Normalised to mean 1 over the training rows; the others are never read.
+        data = trainer.tensors(X, targets, train_weight * (n_rows / train_weight.sum()))
+        penalty_scale = 0.5 * self.alpha / train_weight.sum()
         if validation is not None:
             X_val, targets_val, y_val, sw_val = validation
             val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
@@ -262,7 +267,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         n_epochs = 1 if incremental else self.max_iter
         converged = False
         for _ in range(n_epochs):
-            loss = trainer.train_epoch(*data, rng.permutation(n_rows), batch_size, penalty_scale)
+            order = train_rows[rng.permutation(n_rows)]
+            loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
             self.n_iter_ += 1
             self.t_ += n_rows
             history["loss"].append(loss)

@@ -44,8 +44,11 @@ _FIRST_CATEGORY_CODE = 2
 MIN_CATEGORY_ROWS = 2
 #: Widest embedding of one categorical column.
 MAX_EMBEDDING_DIM = 16
-#: Rows whose numeric columns are encoded together: bounds the float64 working copy.
-ENCODE_ROWS = 65536
+#: Rows whose numeric columns are encoded together: bounds the float64 working copies.
+ENCODE_ROWS = 16384
+#: Alignment of the encoded table, in bytes: what TensorFlow needs to use an
+#: array's memory without copying it (Eigen's widest vector alignment).
+ALIGNMENT = 64
 
 
 def embedding_rows(n_codes):
@@ -132,7 +135,7 @@ class TableLayout:
         The numeric columns are scaled together, :data:`ENCODE_ROWS` rows at a
         time, so the only full-size array made is the result.
         """
-        encoded = np.empty((X.shape[0], self.n_encoded), dtype=self.dtype)
+        encoded = aligned_empty((X.shape[0], self.n_encoded), self.dtype)
         numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
         categorical_positions = [i for i, kind in enumerate(self.kinds) if kind == "categorical"]
         if self.numeric:
@@ -158,6 +161,22 @@ class TableLayout:
             codes[pd.isna(values)] = MISSING_CODE
             encoded[:, out] = codes
         return encoded
+
+
+def aligned_empty(shape, dtype):
+    """An uninitialised C-contiguous array whose data starts on an :data:`ALIGNMENT` boundary."""
+    dtype = np.dtype(dtype)
+    n_bytes = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.empty(n_bytes + ALIGNMENT, dtype=np.uint8)
+    offset = -buffer.ctypes.data % ALIGNMENT
+    return buffer[offset : offset + n_bytes].view(dtype).reshape(shape)
+
+
+def take_rows(array, rows):
+    """``array[rows]`` for a 2-d array, in an array aligned as :func:`aligned_empty` aligns."""
+    taken = aligned_empty((len(rows), array.shape[1]), array.dtype)
+    np.take(array, rows, axis=0, out=taken)
+    return taken
 
 
 # -- reading tables ---------------------------------------------------------------------
@@ -439,6 +458,11 @@ def _soft_clip(z):
 
     Linear relations in the bulk of the data reach the network unchanged,
     while an outlier of 1e12 becomes about 30 instead of 1e12.
+
+    Works in place on the float array ``z`` and returns it.
     """
-    excess = np.maximum(np.abs(z) - SOFT_CLIP, 0.0)
-    return np.where(excess > 0, np.sign(z) * (SOFT_CLIP + np.log1p(excess)), z)
+    outside = np.abs(z) > SOFT_CLIP
+    if outside.any():
+        tail = z[outside]
+        z[outside] = np.sign(tail) * (SOFT_CLIP + np.log1p(np.abs(tail) - SOFT_CLIP))
+    return z

@@ -26,11 +26,36 @@ from skgrn._network import (
     kernels,
     logits_model,
 )
+from skgrn._tabular import ALIGNMENT
 
 
 def get_trainer(spec):
     """The cached trainer for ``spec`` in this thread, built on first use."""
     return cached_per_spec("trainer", spec, Trainer)
+
+
+#: Held-out rows whose loss one call of the compiled evaluation computes.
+EVALUATE_ROWS = 16384
+
+
+def _as_tensor(array, dtype):
+    """``array`` as a TensorFlow tensor, sharing its memory where TensorFlow can.
+
+    Converting copies, and the encoded table can be most of the memory a fit
+    uses. A C-contiguous array aligned as :func:`skgrn._tabular.aligned_empty`
+    aligns it is passed through DLPack instead, without a copy; the tensor is
+    only ever read.
+    """
+    array = np.asarray(array, dtype=dtype)
+    shareable = (
+        array.size > 0
+        and array.flags.c_contiguous
+        and array.flags.writeable
+        and array.ctypes.data % ALIGNMENT == 0
+    )
+    if shareable:
+        return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+    return tf.convert_to_tensor(array)
 
 
 def _member_losses(activation, targets, logits):
@@ -154,7 +179,7 @@ class Trainer:
 
     def tensors(self, X, Y, W):
         """Convert the training arrays once per fit, not once per epoch."""
-        return tuple(tf.convert_to_tensor(array, dtype=self.spec.dtype) for array in (X, Y, W))
+        return tuple(_as_tensor(array, self.spec.dtype) for array in (X, Y, W))
 
     # -- compiled work ------------------------------------------------------------
     def train_epoch(self, X, Y, W, order, batch_size, penalty_scale):
@@ -172,8 +197,14 @@ class Trainer:
 
     def evaluate(self, X, Y, W):
         """Weighted mean loss of the ensemble's prediction on held-out rows
-        (no penalty, no dropout)."""
-        return float(self._compiled("evaluate")(X, Y, W))
+        (no penalty, no dropout), computed :data:`EVALUATE_ROWS` rows at a time
+        to bound the memory of the activations."""
+        n_rows = int(X.shape[0])
+        total = 0.0
+        for start in range(0, n_rows, EVALUATE_ROWS):
+            rows = slice(start, start + EVALUATE_ROWS)
+            total += float(self._compiled("evaluate")(X[rows], Y[rows], W[rows]))
+        return total / n_rows
 
     def _logits_by_member(self, X, training):
         logits = self._logits(X, training=training)
@@ -207,4 +238,4 @@ class Trainer:
 
     def _evaluate_graph(self, X, Y, W):
         logits = self._logits_by_member(X, training=False)
-        return tf.reduce_mean(_ensemble_loss(self.spec.output_activation, Y, logits) * W)
+        return tf.reduce_sum(_ensemble_loss(self.spec.output_activation, Y, logits) * W)

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
+from helpers import fit_quietly
 
 from skgrn import GRNClassifier, GRNRegressor, _forward
 from skgrn._forward import get_forward_pass
-from tests.helpers import fit_quietly
 
 SMALL = dict(max_iter=3, random_state=0)
 N_ROWS = 300

@@ -16,8 +16,10 @@ from helpers import fit_quietly
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
+import skgrn._training
 from skgrn import GRNClassifier, GRNRegressor
-from skgrn._training import get_trainer
+from skgrn._tabular import aligned_empty, take_rows
+from skgrn._training import _as_tensor, get_trainer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 120
@@ -442,3 +444,36 @@ def test_early_stopping_split_with_zero_weight_part_raises():
     regressor = GRNRegressor(early_stopping=True, validation_fraction=0.5, random_state=0)
     with pytest.raises(ValueError, match="zero total sample_weight"):
         regressor.fit(X, y, sample_weight=sample_weight)
+
+
+# -- memory: the training table is shared with TensorFlow, not copied -------------------
+def test_aligned_arrays_are_shared_with_tensorflow_and_others_copied():
+    aligned = aligned_empty((50, 3), "float32")
+    aligned[:] = 1.0
+    assert aligned.ctypes.data % 64 == 0
+    tensor = _as_tensor(aligned, "float32")
+    aligned[0, 0] = 5.0
+    assert float(tensor[0, 0]) == 5.0
+    # Misaligned, read-only or of another dtype: converted with a copy, never refused.
+    misaligned = np.ones(151, np.float32)[1:].reshape(50, 3)
+    read_only = np.ones((50, 3), np.float32)
+    read_only.setflags(write=False)
+    for array in (misaligned, read_only, np.ones((50, 3)), aligned[:, :2]):
+        np.testing.assert_array_equal(_as_tensor(array, "float32").numpy(), array)
+
+
+def test_take_rows_gives_an_aligned_copy():
+    array = np.arange(40.0).reshape(10, 4)
+    taken = take_rows(array, [3, 0, 9])
+    np.testing.assert_array_equal(taken, array[[3, 0, 9]])
+    assert taken.ctypes.data % 64 == 0
+
+
+def test_validation_loss_is_the_same_computed_in_chunks(X, y, monkeypatch):
+    clf = fit_quietly(make_clf(max_iter=2), X, y)
+    trainer = get_trainer(clf._spec)
+    trainer.load(clf.model_.get_weights(), None, learning_rate=1e-3, dropout_seed=0)
+    data = trainer.tensors(clf._layout.encode(X), np.eye(3)[y], np.ones(len(y)))
+    whole = trainer.evaluate(*data)
+    monkeypatch.setattr(skgrn._training, "EVALUATE_ROWS", 7)
+    assert trainer.evaluate(*data) == pytest.approx(whole, rel=1e-12)

@@ -23,7 +23,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from skgrn._network import build_network, cached_per_spec
+from skgrn._network import build_network, cached_per_spec, run_traced
 
 #: Rows per call of the graph: bounds the memory of the activations.
 CHUNK_ROWS = 16384
@@ -69,11 +69,8 @@ class ForwardPass:
         X = np.asarray(X, dtype=self.spec.dtype)
         if X.shape[0] == 0:
             return np.empty((0, self.spec.n_outputs), dtype=self.spec.dtype)
-        # _call_flat runs the concrete function with the captured variables
-        # replaced; the public call binds its arguments in Python, costing
-        # about as much again as the graph on one row.
         chunks = [
-            self._function._call_flat([tf.constant(X[start : start + CHUNK_ROWS])], captures)
+            run_traced(self._function, [tf.constant(X[start : start + CHUNK_ROWS])], captures)
             for start in range(0, X.shape[0], CHUNK_ROWS)
         ]
         if len(chunks) == 1:

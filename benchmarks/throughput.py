@@ -14,7 +14,10 @@ On ``--rows`` x 50 float32 rows (200,000 by default) with a regression target:
 
 Both run once beforehand, so neither pays TensorFlow's tracing in the timed
 runs. The table shows rows per second per epoch, medians over ``--rounds``
-runs, and the cores each used (process CPU seconds over wall seconds).
+runs, and the cores each used (process CPU seconds over wall seconds). A
+last row repeats the estimator's runs in a fresh process with TensorFlow
+limited to one thread (``TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1``),
+the setting the README gives for running many fits in parallel.
 
 Run it from the repository root::
 
@@ -26,8 +29,11 @@ The target it reports against: the estimator at least 0.9x Keras' rows per secon
 """
 
 import argparse
+import json
 import os
 import resource
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -44,6 +50,19 @@ from skgrn import GRNRegressor  # noqa: E402
 from skgrn._network import build_network, logits_model  # noqa: E402
 
 SECTION = "throughput"  # of docs/benchmarks.md
+ROOT = Path(__file__).resolve().parents[1]
+ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
+
+# The estimator's runs again, in a fresh interpreter (where the thread settings
+# take effect); prints one JSON line of the (seconds, cores) of each run.
+CHILD = """
+import json, sys
+sys.path.insert(0, {benchmarks!r})
+from throughput import fit_estimator, make_data, timed
+X, y = make_data({rows})
+fit_estimator(X, y, 1)
+print(json.dumps([timed(lambda: fit_estimator(X, y, {epochs})) for _ in range({rounds})]))
+"""
 N_FEATURES = 50
 BATCH_SIZE = 512
 TARGET_RATIO = 0.9
@@ -101,6 +120,20 @@ def keras_network(fitted):
     return model
 
 
+def runs_with_one_thread(rows, epochs, rounds):
+    code = CHILD.format(
+        benchmarks=str(ROOT / "benchmarks"), rows=rows, epochs=epochs, rounds=rounds
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **ONE_THREAD},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [tuple(run) for run in json.loads(result.stdout.strip().splitlines()[-1])]
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -145,6 +178,7 @@ def main(argv=None):
             ),
             flush=True,
         )
+    runs["one thread"] = runs_with_one_thread(args.rows, args.epochs, args.rounds)
     summary = {}
     for name, measured in runs.items():
         wall = float(np.median([seconds for seconds, _ in measured]))
@@ -154,6 +188,7 @@ def main(argv=None):
     labels = {
         "estimator": f"`GRNRegressor.fit` (batch {BATCH_SIZE}, {args.epochs} epochs)",
         "keras": f"Keras `model.fit` of the same network (batch {BATCH_SIZE})",
+        "one thread": "`GRNRegressor.fit` as above, TensorFlow limited to one thread",
     }
     table = "\n".join(
         [

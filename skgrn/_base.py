@@ -212,7 +212,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         early_stopping = early_stopping and not incremental
         # Training visits the rows in train_rows; the encoded table itself is
         # never copied, as it can be most of the memory a large fit uses.
-        train_rows = np.arange(X.shape[0])
+        train_rows = np.arange(X.shape[0], dtype=np.int32)
         train_weight = sample_weight
         validation = None
         if early_stopping:

@@ -27,7 +27,7 @@ from skgrn._network import (
     logits_model,
     run_traced,
 )
-from skgrn._tabular import ALIGNMENT
+from skgrn._tabular import ALIGNMENT, aligned_empty
 
 
 def get_trainer(spec):
@@ -40,23 +40,25 @@ EVALUATE_ROWS = 16384
 
 
 def _as_tensor(array, dtype):
-    """``array`` as a TensorFlow tensor, sharing its memory where TensorFlow can.
+    """``array`` as a TensorFlow tensor that shares memory with an aligned array.
 
-    Converting copies, and the encoded table can be most of the memory a fit
-    uses. A C-contiguous array aligned as :func:`skgrn._tabular.aligned_empty`
-    aligns it is passed through DLPack instead, without a copy; the tensor is
-    only ever read.
+    ``tf.convert_to_tensor`` copies, briefly holding twice the array, and the
+    encoded table can be most of the memory a fit uses. A C-contiguous
+    array aligned as :func:`skgrn._tabular.aligned_empty` aligns is handed
+    over through DLPack without a copy (the tensor is only ever read); any
+    other array is first copied once into such an array.
     """
     array = np.asarray(array, dtype=dtype)
+    if array.size == 0:
+        return tf.convert_to_tensor(array)
     shareable = (
-        array.size > 0
-        and array.flags.c_contiguous
-        and array.flags.writeable
-        and array.ctypes.data % ALIGNMENT == 0
+        array.flags.c_contiguous and array.flags.writeable and array.ctypes.data % ALIGNMENT == 0
     )
-    if shareable:
-        return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
-    return tf.convert_to_tensor(array)
+    if not shareable:
+        aligned = aligned_empty(array.shape, array.dtype)
+        aligned[...] = array
+        array = aligned
+    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
 def _member_losses(activation, targets, logits):

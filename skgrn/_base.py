@@ -53,6 +53,25 @@ def _check_rng(random_state):
     return check_random_state(random_state)
 
 
+def _stop_message(stopped, iteration, best_epoch):
+    """The warning for a training run that ``stopped`` ("diverged" or "interrupted")."""
+    if best_epoch is not None:
+        kept = f"the weights of iteration {best_epoch}, the best before it"
+    elif stopped == "diverged":
+        kept = "the weights training started from"
+    else:
+        kept = "the weights of the last completed iteration"
+    if stopped == "diverged":
+        return (
+            f"Training diverged at iteration {iteration}: the loss is no longer finite. "
+            f"The estimator keeps {kept}. Lower learning_rate_init."
+        )
+    return (
+        f"Training was interrupted (KeyboardInterrupt) at iteration {iteration}; "
+        f"the estimator keeps {kept}."
+    )
+
+
 class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     """Base class of the GRN estimators; not for direct use."""
 
@@ -266,39 +285,49 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         plateau = max(1, self.n_iter_no_change // 2)
         n_epochs = 1 if incremental else self.max_iter
         converged = False
-        for _ in range(n_epochs):
-            order = train_rows[rng.permutation(n_rows)]
-            loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
-            self.n_iter_ += 1
-            self.t_ += n_rows
-            history["loss"].append(loss)
-            monitored = loss
-            if validation is not None:
-                monitored = trainer.evaluate(*val_data)
-                history["val_loss"].append(monitored)
-            elif history["val_loss"]:
-                history["val_loss"].append(np.nan)
-            if self.verbose:
-                message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+        stopped = None  # "diverged" or "interrupted" when training ended abnormally
+        try:
+            for _ in range(n_epochs):
+                order = train_rows[rng.permutation(n_rows)]
+                loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
+                self.n_iter_ += 1
+                self.t_ += n_rows
+                history["loss"].append(loss)
+                monitored = loss
                 if validation is not None:
-                    message += f", validation loss = {monitored:.8f}"
-                print(message)
-            if incremental:
-                break
-            stalled = stalled + 1 if monitored > best_loss - self.tol else 0
-            if monitored < best_loss:
-                best_loss, best_epoch = monitored, self.n_iter_
-                trainer.keep()
-            if stalled > self.n_iter_no_change:
-                converged = True
-                break
-            if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
-                learning_rate /= _ADAPTIVE_LR_DIVISOR
-                trainer.set_learning_rate(learning_rate)
+                    monitored = trainer.evaluate(*val_data)
+                    history["val_loss"].append(monitored)
+                elif history["val_loss"]:
+                    history["val_loss"].append(np.nan)
+                if self.verbose:
+                    message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+                    if validation is not None:
+                        message += f", validation loss = {monitored:.8f}"
+                    print(message)
+                if not (np.isfinite(loss) and np.isfinite(monitored)):
+                    stopped = "diverged"
+                    break
+                if incremental:
+                    break
+                stalled = stalled + 1 if monitored > best_loss - self.tol else 0
+                if monitored < best_loss:
+                    trainer.keep()
+                    best_loss, best_epoch = monitored, self.n_iter_
+                if stalled > self.n_iter_no_change:
+                    converged = True
+                    break
+                if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
+                    learning_rate /= _ADAPTIVE_LR_DIVISOR
+                    trainer.set_learning_rate(learning_rate)
+        except KeyboardInterrupt:
+            stopped = "interrupted"
 
-        kept = best_epoch is not None
-        self.model_.set_weights(trainer.kept_weights() if kept else trainer.weights())
-        self._optimizer_state = trainer.optimizer_state()
+        if best_epoch is not None:
+            self.model_.set_weights(trainer.kept_weights())
+        elif stopped != "diverged":
+            self.model_.set_weights(trainer.weights())
+        # A diverged run's optimizer state is as broken as its weights.
+        self._optimizer_state = None if stopped == "diverged" else trainer.optimizer_state()
         self.history_ = history
         if validation is not None:
             self.best_epoch_ = best_epoch
@@ -308,7 +337,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             # Attributes of a previous early-stopped fit would describe another model.
             for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
                 self.__dict__.pop(name, None)
-        if not incremental and not converged:
+        if stopped is not None:
+            category = RuntimeWarning if stopped == "diverged" else UserWarning
+            warnings.warn(_stop_message(stopped, self.n_iter_, best_epoch), category, 4)
+        elif not incremental and not converged:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
                 "hasn't converged yet.",

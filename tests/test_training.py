@@ -477,3 +477,110 @@ def test_validation_loss_is_the_same_computed_in_chunks(X, y, monkeypatch):
     whole = trainer.evaluate(*data)
     monkeypatch.setattr(skgrn._training, "EVALUATE_ROWS", 7)
     assert trainer.evaluate(*data) == pytest.approx(whole, rel=1e-12)
+
+
+# -- failed training: divergence and Ctrl-C keep a usable estimator ---------------------
+def failing_epochs(monkeypatch, after, failure):
+    """Make every training epoch after the first ``after`` of this test fail with ``failure``:
+    "nan" poisons the weights and returns a NaN loss, "interrupt" raises KeyboardInterrupt."""
+    train_epoch = skgrn._training.Trainer.train_epoch
+    calls = []
+
+    def epoch(trainer, *args):
+        calls.append(None)
+        if len(calls) <= after:
+            return train_epoch(trainer, *args)
+        if failure == "interrupt":
+            raise KeyboardInterrupt
+        train_epoch(trainer, *args)
+        for weight in trainer.model.weights:
+            weight.assign(np.full(weight.shape, np.nan))
+        return float("nan")
+
+    monkeypatch.setattr(skgrn._training.Trainer, "train_epoch", epoch)
+
+
+def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
+    X = np.random.RandomState(0).randn(200, 4).astype(np.float32)
+    reg = GRNRegressor(learning_rate_init=1e10, random_state=0)
+    with pytest.warns(RuntimeWarning, match="diverged at iteration 1.*weights training started"):
+        reg.fit(X, X[:, 0])
+    assert reg.n_iter_ == 1 and np.isnan(reg.history_["loss"][-1])
+    assert np.isfinite(reg.predict(X)).all()
+    # The weights are the initial ones: the same as a fit that trains for zero epochs would keep.
+    reference = GRNRegressor(learning_rate_init=1e-30, max_iter=1, random_state=0)
+    fit_quietly(reference, X, X[:, 0])
+    for ours, initial in zip(reg.model_.get_weights(), reference.model_.get_weights()):
+        np.testing.assert_allclose(ours, initial, atol=1e-20)
+
+
+def test_divergence_mid_training_keeps_the_best_weights_before_it(X, y, monkeypatch):
+    failing_epochs(monkeypatch, after=5, failure="nan")
+    clf = make_clf(max_iter=20)
+    with pytest.warns(RuntimeWarning, match="diverged at iteration 6.*iteration 5, the best"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 6
+    assert all(np.isfinite(weight).all() for weight in clf.model_.get_weights())
+    assert np.isfinite(clf.predict_proba(X)).all()
+    monkeypatch.undo()
+    unbroken = fit_quietly(make_clf(max_iter=5), X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), unbroken.predict_proba(X))
+    # The optimizer's state was dropped with the broken weights: training can go on.
+    clf.set_params(warm_start=True, max_iter=3)
+    fit_quietly(clf, X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_divergence_in_partial_fit_keeps_the_previous_weights(X, y, monkeypatch):
+    clf = make_clf()
+    clf.partial_fit(X, y, classes=np.unique(y))
+    before = clf.predict_proba(X)
+    failing_epochs(monkeypatch, after=0, failure="nan")
+    with pytest.warns(RuntimeWarning, match="diverged.*weights training started from"):
+        clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_keyboard_interrupt_ends_training_with_the_best_weights_so_far(X, y, monkeypatch):
+    failing_epochs(monkeypatch, after=4, failure="interrupt")
+    clf = make_clf(max_iter=20)
+    with pytest.warns(UserWarning, match="interrupted .* at iteration 4.*iteration 4, the best"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 4 and len(clf.history_["loss"]) == 4
+    monkeypatch.undo()
+    unbroken = fit_quietly(make_clf(max_iter=4), X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), unbroken.predict_proba(X))
+    assert clf.score(X, y) == unbroken.score(X, y)
+
+
+CTRL_C_FIT = """
+import os, signal, sys, threading, warnings
+import numpy as np
+from skgrn import GRNRegressor
+
+X = np.random.RandomState(0).randn(2000, 8)
+reg = GRNRegressor(max_iter=100000, n_iter_no_change=100000, early_stopping=False,
+                   random_state=0)
+# Ctrl-C, as the terminal delivers it, once training has run for a moment.
+threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    reg.fit(X, X[:, 0])
+print([str(warning.message) for warning in caught])
+print(reg.n_iter_, bool(np.isfinite(reg.predict(X)).all()))
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_fit_in_a_fresh_process_leaves_a_fitted_estimator():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    result = subprocess.run(
+        [sys.executable, "-c", CTRL_C_FIT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    messages, outcome = result.stdout.strip().splitlines()[-2:]
+    assert "interrupted (KeyboardInterrupt)" in messages
+    n_iter, finite = outcome.split()
+    assert 0 < int(n_iter) < 100000 and finite == "True"

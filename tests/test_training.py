@@ -510,7 +510,7 @@ def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
     # The weights are the initial ones: the same as a fit that trains for zero epochs would keep.
     reference = GRNRegressor(learning_rate_init=1e-30, max_iter=1, random_state=0)
     fit_quietly(reference, X, X[:, 0])
-    for ours, initial in zip(reg.model_.get_weights(), reference.model_.get_weights()):
+    for ours, initial in zip(reg.model_.get_weights(), reference.model_.get_weights(), strict=True):
         np.testing.assert_allclose(ours, initial, atol=1e-20)
 
 

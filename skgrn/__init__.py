@@ -9,8 +9,17 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from skgrn import layers
+from skgrn._persistence import load, save
+from skgrn._version import InconsistentVersionWarning, __version__
 from skgrn.classifier import GRNClassifier
 from skgrn.regressor import GRNRegressor
 
-__all__ = ["GRNClassifier", "GRNRegressor", "layers"]
-__version__ = "0.1.0"
+__all__ = [
+    "GRNClassifier",
+    "GRNRegressor",
+    "InconsistentVersionWarning",
+    "__version__",
+    "layers",
+    "load",
+    "save",
+]

@@ -24,6 +24,7 @@ from skgrn._forward import get_forward_pass
 from skgrn._network import NetworkSpec, build_network
 from skgrn._tabular import as_table, learn_layout, take_rows
 from skgrn._training import get_trainer
+from skgrn._version import __version__, check_version
 
 # The "auto" settings treat tables from this many rows on as large: they hold
 # out a validation set for early stopping, and average fewer ensemble members.
@@ -398,7 +399,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     # -- pickling: weights and spec, never a TensorFlow object -------------------------
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__(), _skgrn_version=__version__)
         if "model_" in state:
             state = dict(state)
             state["model_"] = None
@@ -408,6 +409,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        check_version(type(self).__name__, state.pop("_skgrn_version", "before 0.1.0"))
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

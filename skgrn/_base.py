@@ -168,6 +168,17 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, *, incremental, classes=None):
+        # Checking the input sets attributes (n_features_in_, classes_, ...) as
+        # it goes: a call that fails must leave a fitted estimator as it was.
+        saved = dict(self.__dict__)
+        try:
+            return self._fit_checked(X, y, sample_weight, incremental=incremental, classes=classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit_checked(self, X, y, sample_weight, *, incremental, classes):
         fitted = hasattr(self, "model_")
         continuing = fitted and (incremental or self.warm_start)
         first_call = not continuing
@@ -278,7 +289,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             X_val, targets_val, y_val, sw_val = validation
             val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
 
-        history = {"loss": [], "val_loss": []} if not continuing else self.history_
+        history = {"loss": [], "val_loss": []}
+        if continuing:
+            history = {name: list(values) for name, values in self.history_.items()}
         if validation is not None and not history["val_loss"] and history["loss"]:
             history["val_loss"] = [np.nan] * len(history["loss"])
         best_loss, best_epoch, stalled = np.inf, None, 0
@@ -340,13 +353,13 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 self.__dict__.pop(name, None)
         if stopped is not None:
             category = RuntimeWarning if stopped == "diverged" else UserWarning
-            warnings.warn(_stop_message(stopped, self.n_iter_, best_epoch), category, 4)
+            warnings.warn(_stop_message(stopped, self.n_iter_, best_epoch), category, 5)
         elif not incremental and not converged:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
                 "hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
         return self
 
@@ -369,7 +382,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_rows} training rows; "
                 "using full-batch steps.",
-                stacklevel=5,
+                stacklevel=6,
             )
         return min(self.batch_size, n_rows)
 

@@ -256,6 +256,13 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        if type_of_target(y) == "multiclass-multioutput":
+            raise ValueError(
+                "GRNClassifier supports binary, multiclass and multilabel (0/1 indicator "
+                f"matrix) targets; y of shape {y.shape} has several columns of more than two "
+                "classes (multiclass-multioutput). Fit one classifier per column, for "
+                "example with sklearn.multioutput.MultiOutputClassifier."
+            )
         if first_call:
             multilabel = type_of_target(y) == "multilabel-indicator"
             if classes is not None and not multilabel:

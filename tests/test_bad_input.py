@@ -1,0 +1,297 @@
+"""Bad input: a clear error that names the problem, raised before any TensorFlow work,
+or, where the input is legitimate, finite outputs. A fitted estimator predicts
+exactly as before after any failed call. docs/bad_input.md lists the same table."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from helpers import fit_quietly
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.exceptions import NotFittedError
+
+import skgrn._base
+from skgrn import GRNClassifier, GRNRegressor
+
+SMALL = dict(max_iter=2, random_state=0)
+RNG = np.random.RandomState(0)
+X = RNG.randn(60, 4)
+Y_REG = X[:, 0] + 0.1 * RNG.randn(60)
+Y_CLF = (X[:, 0] > 0).astype(int)
+FRAME = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+
+
+def with_value(array, value, where=(3, 1)):
+    array = np.array(array, dtype=np.result_type(array, type(value)))
+    array[where] = value
+    return array
+
+
+def forbid_tensorflow_work(monkeypatch):
+    """Fail loudly if a call gets as far as building, training or running a network."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("TensorFlow work started before the input was refused")
+
+    for name in ("build_network", "get_trainer", "get_forward_pass"):
+        monkeypatch.setattr(skgrn._base, name, refuse)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    forbid_tensorflow_work(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def regressor():
+    return fit_quietly(GRNRegressor(**SMALL), X, Y_REG)
+
+
+@pytest.fixture(scope="module")
+def frame_regressor():
+    return fit_quietly(GRNRegressor(**SMALL), FRAME, Y_REG)
+
+
+# -- the table: bad input to fit -------------------------------------------------------
+BAD_FIT = {
+    # name: (estimator class, X, y, fit keyword arguments, error, message pattern)
+    "X with inf": (
+        GRNRegressor,
+        with_value(X, np.inf),
+        Y_REG,
+        {},
+        ValueError,
+        "infinity in column 1",
+    ),
+    "X empty": (GRNRegressor, np.empty((0, 4)), [], {}, ValueError, "0 sample"),
+    "X 3-D": (GRNRegressor, X.reshape(60, 2, 2), Y_REG, {}, ValueError, "dim 3"),
+    "X complex": (GRNRegressor, X + 1j, Y_REG, {}, ValueError, "Complex data"),
+    "X strings in a numeric column": (
+        GRNRegressor(categorical_features=None, **SMALL),
+        with_value(X.astype(object), "high"),
+        Y_REG,
+        {},
+        ValueError,
+        "[Cc]olumn 1 holds values that are not numbers",
+    ),
+    "X sparse": (GRNRegressor, sp.csr_matrix(X), Y_REG, {}, TypeError, "toarray"),
+    "X no columns": (GRNRegressor, np.empty((60, 0)), Y_REG, {}, ValueError, "0 feature"),
+    "y wrong length": (GRNRegressor, X, Y_REG[:-1], {}, ValueError, "inconsistent numbers"),
+    "y NaN": (GRNRegressor, X, with_value(Y_REG, np.nan, 3), {}, ValueError, "y contains NaN"),
+    "y inf": (GRNRegressor, X, with_value(Y_REG, np.inf, 3), {}, ValueError, "y contains infinity"),
+    "y None": (GRNRegressor, X, None, {}, ValueError, "requires y"),
+    "y 3-D": (GRNRegressor, X, np.ones((60, 2, 2)), {}, ValueError, "dim 3"),
+    "y continuous for the classifier": (GRNClassifier, X, Y_REG, {}, ValueError, "continuous"),
+    "y a single class": (GRNClassifier, X, np.zeros(60), {}, ValueError, "at least 2 classes"),
+    "y multiclass-multioutput": (
+        GRNClassifier,
+        X,
+        np.column_stack([RNG.randint(0, 3, 60), RNG.randint(0, 3, 60)]),
+        {},
+        ValueError,
+        "multiclass-multioutput",
+    ),
+    "sample_weight negative": (
+        GRNRegressor,
+        X,
+        Y_REG,
+        {"sample_weight": -np.ones(60)},
+        ValueError,
+        "Negative values",
+    ),
+    "sample_weight NaN": (
+        GRNRegressor,
+        X,
+        Y_REG,
+        {"sample_weight": with_value(np.ones(60), np.nan, 3)},
+        ValueError,
+        "sample_weight contains NaN",
+    ),
+    "sample_weight wrong length": (
+        GRNRegressor,
+        X,
+        Y_REG,
+        {"sample_weight": np.ones(59)},
+        ValueError,
+        r"\(59,\), expected",
+    ),
+    "sample_weight all zero": (
+        GRNRegressor,
+        X,
+        Y_REG,
+        {"sample_weight": np.zeros(60)},
+        ValueError,
+        "non-zero",
+    ),
+}
+
+
+def make(estimator):
+    return estimator(**SMALL) if isinstance(estimator, type) else estimator
+
+
+@pytest.mark.parametrize("case", BAD_FIT)
+def test_bad_input_to_fit_is_refused_before_training(case, no_training):
+    estimator, X_bad, y_bad, kwargs, error, pattern = BAD_FIT[case]
+    with pytest.raises(error, match=pattern):
+        make(estimator).fit(X_bad, y_bad, **kwargs)
+
+
+@pytest.mark.parametrize("case", BAD_FIT)
+def test_a_failed_refit_leaves_the_fitted_estimator_as_it_was(case):
+    estimator, X_bad, y_bad, kwargs, error, _ = BAD_FIT[case]
+    estimator = make(estimator)
+    y_good = Y_CLF if isinstance(estimator, GRNClassifier) else Y_REG
+    fit_quietly(estimator, X, y_good)
+    before = estimator.predict(X)
+    attributes = set(vars(estimator))
+    with pytest.raises(error):
+        estimator.fit(X_bad, y_bad, **kwargs)
+    assert set(vars(estimator)) == attributes
+    np.testing.assert_array_equal(estimator.predict(X), before)
+
+
+def test_unseen_classes_in_partial_fit_are_refused_and_change_nothing(monkeypatch):
+    clf = GRNClassifier(**SMALL).partial_fit(X, Y_CLF, classes=[0, 1])
+    before = clf.predict_proba(X)
+    with monkeypatch.context() as patched:
+        forbid_tensorflow_work(patched)
+        with pytest.raises(ValueError, match=r"classes \[2\] not seen"):
+            clf.partial_fit(X, Y_CLF + 1)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+# -- legitimate input that must work --------------------------------------------------
+LEGITIMATE = {
+    "X with NaN (missing values)": (with_value(X, np.nan), X),
+    "X one sample": (X[:1], X),
+    "X one feature": (X[:, :1], X[:, :1]),
+    "X huge magnitudes": (X * 1e30, X * 1e30),
+    "X constant columns": (np.ones((60, 4)), X),
+    "X duplicate rows": (np.repeat(X[:10], 6, axis=0), X),
+}
+
+
+@pytest.mark.parametrize("case", LEGITIMATE)
+@pytest.mark.parametrize("Estimator", [GRNRegressor, GRNClassifier])
+def test_legitimate_input_gives_finite_outputs(case, Estimator):
+    X_fit, X_predict = LEGITIMATE[case]
+    y = Y_REG[: len(X_fit)] if Estimator is GRNRegressor else np.arange(len(X_fit)) % 2
+    if Estimator is GRNClassifier and len(X_fit) == 1:
+        # One sample is one class: nothing a classifier can learn.
+        with pytest.raises(ValueError, match="at least 2 classes"):
+            Estimator(**SMALL).fit(X_fit, y)
+        return
+    estimator = fit_quietly(Estimator(**SMALL), X_fit, y)
+    outputs = estimator.predict(X_predict)
+    assert outputs.shape == (len(X_predict),)
+    if Estimator is GRNClassifier:
+        probabilities = estimator.predict_proba(X_predict)
+        assert probabilities.shape == (len(X_predict), 2)
+        assert np.isfinite(probabilities).all()
+    else:
+        assert np.isfinite(outputs).all()
+
+
+# -- bad input to predict -------------------------------------------------------------
+BAD_PREDICT = {
+    "1-D X": (X[0], ValueError, "Expected 2D array"),
+    "wrong number of features": (
+        X[:, :3],
+        ValueError,
+        "3 features, but GRNRegressor is expecting 4",
+    ),
+    "X with inf": (with_value(X, -np.inf), ValueError, "infinity in column 1"),
+    "X 3-D": (X.reshape(60, 2, 2), ValueError, "dim 3"),
+    "X empty": (np.empty((0, 4)), ValueError, "0 sample"),
+    "X complex": (X + 1j, ValueError, "Complex data"),
+    "X sparse": (sp.csr_matrix(X), TypeError, "toarray"),
+}
+BAD_FRAMES = {
+    "missing column": (FRAME[["a", "b", "c"]], ValueError, "missing:\n- d"),
+    "extra column": (FRAME.assign(e=1.0), ValueError, "unseen at fit time:\n- e"),
+    "renamed column": (FRAME.rename(columns={"a": "z"}), ValueError, "unseen at fit time:\n- z"),
+    "re-typed column": (FRAME.assign(a=FRAME["a"].astype(str)), TypeError, "'a' has dtype"),
+    "reordered columns": (FRAME[["b", "a", "c", "d"]], ValueError, "same order"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PREDICT)
+def test_bad_input_to_predict_is_refused(regressor, case, no_training):
+    X_bad, error, pattern = BAD_PREDICT[case]
+    with pytest.raises(error, match=pattern):
+        regressor.predict(X_bad)
+
+
+@pytest.mark.parametrize("case", BAD_FRAMES)
+def test_dataframes_that_differ_from_the_training_one_are_refused(frame_regressor, case):
+    X_bad, error, pattern = BAD_FRAMES[case]
+    before = frame_regressor.predict(FRAME)
+    with pytest.raises(error, match=pattern):
+        frame_regressor.predict(X_bad)
+    np.testing.assert_array_equal(frame_regressor.predict(FRAME), before)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
+def test_methods_before_fit_raise_not_fitted(method):
+    arguments = (X, Y_CLF) if method == "score" else (X,)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        getattr(GRNClassifier(), method)(*arguments)
+
+
+# -- property-based: anything either works or fails in a documented way ---------------
+DOCUMENTED_ERRORS = (ValueError, TypeError)
+SPECIAL_VALUES = [0.0, 1.0, -1.0, 1e30, -1e30, np.nan, np.inf]
+
+
+def values(width=64):
+    return st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True, width=width),
+        st.sampled_from(SPECIAL_VALUES),
+    )
+
+
+@st.composite
+def tables(draw):
+    n_rows = draw(st.integers(1, 12))
+    n_columns = draw(st.integers(1, 4))
+    dtype = draw(st.sampled_from([np.float64, np.float32, np.int64, bool]))
+    if dtype is bool:
+        elements = st.booleans()
+    elif dtype is np.int64:
+        elements = st.integers(-(2**40), 2**40)
+    else:
+        elements = values(32 if dtype is np.float32 else 64)
+    X_drawn = draw(hnp.arrays(dtype, (n_rows, n_columns), elements=elements))
+    if draw(st.booleans()):  # constant and duplicate rows
+        X_drawn = np.repeat(X_drawn[:1], n_rows, axis=0)
+    y_drawn = draw(hnp.arrays(np.float64, n_rows, elements=values()))
+    return X_drawn, y_drawn
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=tables(), classify=st.booleans())
+def test_any_input_succeeds_with_finite_outputs_or_raises_a_documented_error(data, classify):
+    X_drawn, y_drawn = data
+    estimator = GRNClassifier(max_iter=1) if classify else GRNRegressor(max_iter=1)
+    y_used = (np.nan_to_num(y_drawn) > 0).astype(int) if classify else y_drawn
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            estimator.fit(X_drawn, y_used)
+        except DOCUMENTED_ERRORS:
+            event("refused")
+            return
+        event("fitted")
+        outputs = estimator.predict_proba(X_drawn) if classify else estimator.predict(X_drawn)
+    n_columns = len(estimator.classes_) if classify else None
+    assert outputs.shape == ((len(X_drawn), n_columns) if classify else (len(X_drawn),))
+    assert np.isfinite(outputs).all()

@@ -59,9 +59,7 @@ def save(estimator, path):
     path : str or path-like
         The file to write; by convention it ends in ``.skgrn``.
     """
-    if type(estimator).__name__ not in _ESTIMATORS or not isinstance(
-        estimator, (GRNClassifier, GRNRegressor)
-    ):
+    if type(estimator) not in _ESTIMATORS.values():
         raise TypeError(
             f"skgrn.save saves GRNClassifier and GRNRegressor, got {type(estimator).__name__}."
         )

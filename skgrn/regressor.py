@@ -247,8 +247,15 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     def _encode_targets(self, y, sample_weight, first_call):
         targets = y.reshape(y.shape[0], -1)
         if first_call:
-            mean = np.average(targets, axis=0, weights=sample_weight)
-            scale = np.sqrt(np.average((targets - mean) ** 2, axis=0, weights=sample_weight))
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = np.average(targets, axis=0, weights=sample_weight)
+                scale = np.sqrt(np.average((targets - mean) ** 2, axis=0, weights=sample_weight))
+            if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+                raise ValueError(
+                    "y is too large to standardise: the mean or spread of its values "
+                    f"overflows float64 (largest |y| is {np.abs(targets).max():.3g}). "
+                    "Rescale y, for example to other units."
+                )
             self.target_mean_ = mean
             self.target_scale_ = np.where(scale > 0, scale, 1.0)
         return (targets - self.target_mean_) / self.target_scale_
@@ -257,9 +264,15 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         return "linear"
 
     def _decode(self, outputs):
-        values = outputs * self.target_scale_.astype(outputs.dtype) + self.target_mean_.astype(
-            outputs.dtype
-        )
+        with np.errstate(over="ignore"):
+            scale, mean = (
+                self.target_scale_.astype(outputs.dtype),
+                self.target_mean_.astype(outputs.dtype),
+            )
+            values = outputs * scale + mean
+        if not np.isfinite(values).all() and np.isfinite(outputs).all():
+            # Targets near float32's limit (3.4e38) overflow it: return float64.
+            values = outputs.astype(np.float64) * self.target_scale_ + self.target_mean_
         return values.ravel() if self._y_ndim == 1 else values
 
     def _validation_score(self, X, y, sample_weight):

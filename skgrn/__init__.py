@@ -1,5 +1,8 @@
 """Gated residual networks as scikit-learn estimators."""
 
+# Before Keras starts TensorFlow: give TensorFlow the thread limit of joblib's workers.
+from skgrn import _threads  # noqa: F401, I001
+
 try:
     import keras  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment

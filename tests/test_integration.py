@@ -347,3 +347,37 @@ def _dump_to_memory(estimator):
     joblib.dump(estimator, buffer)
     buffer.seek(0)
     return buffer
+
+
+# -- thread limits in joblib's worker processes -----------------------------------------
+def test_tensorflow_follows_the_omp_thread_limit(monkeypatch):
+    from skgrn._threads import follow_thread_limit
+
+    for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    follow_thread_limit()  # no limit: TensorFlow keeps its defaults
+    assert "TF_NUM_INTRAOP_THREADS" not in os.environ
+    monkeypatch.setenv("OMP_NUM_THREADS", "3,2")  # a nested OpenMP setting: not ours to read
+    follow_thread_limit()
+    assert "TF_NUM_INTRAOP_THREADS" not in os.environ
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what joblib sets in its workers
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "2")  # the user's own setting wins
+    follow_thread_limit()
+    assert os.environ["TF_NUM_INTRAOP_THREADS"] == "1"
+    assert os.environ["TF_NUM_INTEROP_THREADS"] == "2"
+
+
+@pytest.mark.slow
+def test_parallel_search_gives_the_same_results_as_a_serial_one():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    y = X[:, 0] + np.sin(X[:, 1]) + 0.3 * rng.randn(300)
+    grid = {"alpha": [0.1, 1.0]}
+    results = [
+        GridSearchCV(GRNRegressor(max_iter=20, random_state=0), grid, cv=2, n_jobs=n_jobs)
+        .fit(X, y)
+        .cv_results_
+        for n_jobs in (1, 2)
+    ]
+    np.testing.assert_array_equal(results[0]["mean_test_score"], results[1]["mean_test_score"])
+    np.testing.assert_array_equal(results[0]["split0_test_score"], results[1]["split0_test_score"])

@@ -368,7 +368,7 @@ def test_tensorflow_follows_the_omp_thread_limit(monkeypatch):
 
 
 @pytest.mark.slow
-def test_parallel_search_gives_the_same_results_as_a_serial_one():
+def test_parallel_search_gives_the_results_of_a_serial_one():
     rng = np.random.RandomState(0)
     X = rng.randn(300, 5)
     y = X[:, 0] + np.sin(X[:, 1]) + 0.3 * rng.randn(300)
@@ -379,5 +379,8 @@ def test_parallel_search_gives_the_same_results_as_a_serial_one():
         .cv_results_
         for n_jobs in (1, 2)
     ]
-    np.testing.assert_array_equal(results[0]["mean_test_score"], results[1]["mean_test_score"])
-    np.testing.assert_array_equal(results[0]["split0_test_score"], results[1]["split0_test_score"])
+    # Workers run TensorFlow with one thread each, this process with two, and some
+    # of TensorFlow's sums round differently with another number of threads: the
+    # scores agree to the last few bits, not always to the last one.
+    for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
+        np.testing.assert_allclose(results[0][key], results[1][key], rtol=1e-12, atol=0)

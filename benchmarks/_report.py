@@ -5,9 +5,11 @@ Each script owns one section of that file, between ``<!-- NAME:start -->`` and
 ``<!-- NAME:end -->``; writing a section replaces it and leaves the rest alone.
 """
 
+import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +19,20 @@ import pandas as pd
 import sklearn
 
 import skgrn
+
+
+def run_fresh(code, env=None):
+    """Run ``code`` in a fresh Python interpreter; return its last line of output,
+    parsed as JSON. A failure raises, with the child's error output."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=None if env is None else {**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"The benchmark's child process failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def cpu_model():

@@ -34,7 +34,7 @@ from sklearn.neural_network import MLPClassifier
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import publish  # noqa: E402
+from _report import publish, run_fresh  # noqa: E402
 
 from skgrn import GRNClassifier  # noqa: E402
 
@@ -81,10 +81,7 @@ def cold_fit_seconds(n_rows, rounds):
     code = COLD_FIT.format(benchmarks=str(ROOT / "benchmarks"), rows=n_rows)
     seconds = []
     for _ in range(rounds):
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
-        seconds.append(float(result.stdout.strip().splitlines()[-1]))
+        seconds.append(float(run_fresh(code)))
     return float(np.median(seconds))
 
 

@@ -24,9 +24,7 @@ The target it reports against: the GRN's peak at most 3x the input's size.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +32,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import publish  # noqa: E402
+from _report import publish, run_fresh  # noqa: E402
 
 SECTION = "memory"  # of docs/benchmarks.md
 N_FEATURES = 50
@@ -92,10 +90,7 @@ def measure(estimator, container, rows, epochs, rounds):
     )
     ratios, peaks = [], []
     for _ in range(rounds):
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        )
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        figures = run_fresh(code)
         peaks.append(figures["peak_above_start"])
         ratios.append(figures["peak_above_start"] / figures["input_bytes"])
     print(f"{estimator} on {container}: {np.median(ratios):.2f}x the input", flush=True)

@@ -21,17 +21,14 @@ The target it reports against: n_jobs=2 at least 1.4x faster than n_jobs=1.
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
-from _report import publish  # noqa: E402
+from _report import publish, run_fresh  # noqa: E402
 
 SECTION = "parallel_search"  # of docs/benchmarks.md
 TARGET_SPEEDUP = 1.4
@@ -57,11 +54,7 @@ print(json.dumps(dict(seconds=seconds, scores=search.cv_results_["mean_test_scor
 
 
 def run_search(n_jobs, rows):
-    code = CHILD.format(rows=rows, n_jobs=n_jobs)
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_fresh(CHILD.format(rows=rows, n_jobs=n_jobs))
 
 
 def parse_args(argv=None):

@@ -29,11 +29,8 @@ The target it reports against: the estimator at least 0.9x Keras' rows per secon
 """
 
 import argparse
-import json
 import os
 import resource
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -44,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # must precede the TensorFlow import
 
 import keras  # noqa: E402
-from _report import publish  # noqa: E402
+from _report import publish, run_fresh  # noqa: E402
 
 from skgrn import GRNRegressor  # noqa: E402
 from skgrn._network import build_network, logits_model  # noqa: E402
@@ -124,14 +121,7 @@ def runs_with_one_thread(rows, epochs, rounds):
     code = CHILD.format(
         benchmarks=str(ROOT / "benchmarks"), rows=rows, epochs=epochs, rounds=rounds
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, **ONE_THREAD},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [tuple(run) for run in json.loads(result.stdout.strip().splitlines()[-1])]
+    return [tuple(run) for run in run_fresh(code, env=ONE_THREAD)]
 
 
 def parse_args(argv=None):

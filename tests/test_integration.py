@@ -384,3 +384,34 @@ def test_parallel_search_gives_the_results_of_a_serial_one():
     # scores agree to the last few bits, not always to the last one.
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
         np.testing.assert_allclose(results[0][key], results[1][key], rtol=1e-12, atol=0)
+
+
+@pytest.mark.slow
+def test_search_on_a_dask_cluster_gives_the_results_of_a_serial_one():
+    distributed = pytest.importorskip(
+        "distributed", reason="Dask is an optional extra: pip install 'skgrn[dask]'"
+    )
+    from joblib import parallel_backend
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5)
+    y = X[:, 0] + np.sin(X[:, 1]) + 0.3 * rng.randn(300)
+    grid = {"alpha": [0.1, 1.0], "block_units": [8, 16]}
+
+    def search():
+        return GridSearchCV(GRNRegressor(max_iter=20, random_state=0), grid, cv=2)
+
+    serial = search().fit(X, y)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_backend("dask"),
+    ):
+        on_dask = search().fit(X, y)
+    assert on_dask.best_params_ == serial.best_params_
+    # As with loky: the workers' TensorFlow runs one thread, so last bits may differ.
+    np.testing.assert_allclose(
+        on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"], rtol=1e-12
+    )

@@ -414,7 +414,6 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     def __getstate__(self):
         state = dict(super().__getstate__(), _skgrn_version=__version__)
         if "model_" in state:
-            state = dict(state)
             state["model_"] = None
             state["_model_weights"] = self.model_.get_weights()
             # Adam's moments would triple the file; a reloaded model restarts them.

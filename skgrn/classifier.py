@@ -256,7 +256,8 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
-        if type_of_target(y) == "multiclass-multioutput":
+        target_type = type_of_target(y)
+        if target_type == "multiclass-multioutput":
             raise ValueError(
                 "GRNClassifier supports binary, multiclass and multilabel (0/1 indicator "
                 f"matrix) targets; y of shape {y.shape} has several columns of more than two "
@@ -264,7 +265,7 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
                 "example with sklearn.multioutput.MultiOutputClassifier."
             )
         if first_call:
-            multilabel = type_of_target(y) == "multilabel-indicator"
+            multilabel = target_type == "multilabel-indicator"
             if classes is not None and not multilabel:
                 unknown = np.setdiff1d(unique_labels(y), np.asarray(classes))
                 if unknown.size:

@@ -20,10 +20,9 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from skgrn._forward import get_forward_pass
-from skgrn._network import NetworkSpec, build_network
+from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
+from skgrn._network import NetworkSpec, build_network, weights_of
 from skgrn._tabular import as_table, learn_layout, take_rows
-from skgrn._training import get_trainer
 from skgrn._version import __version__, check_version
 
 # The "auto" settings treat tables from this many rows on as large: they hold
@@ -97,6 +96,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "devices": [list, tuple, None],
     }
 
     @abstractmethod
@@ -123,6 +123,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         random_state,
         verbose,
         warm_start,
+        devices,
     ):
         self.categorical_features = categorical_features
         self.n_blocks = n_blocks
@@ -144,6 +145,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.devices = devices
 
     # -- what the subclasses provide ------------------------------------------------
     @abstractmethod
@@ -187,6 +189,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        devices = check_devices(self.devices)
         X = self._check_table(X, reset=first_call)
         y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
         check_consistent_length(X, y)
@@ -218,7 +221,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             slow_position=self.slow_position,
             dropout_rate=float(self.dropout_rate),
             ensemble_size=self._ensemble_size(X.shape[0], first_call),
-            dtype=layout.dtype,
+            dtype=network_dtype(layout.dtype),
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -275,9 +278,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         n_rows = train_rows.shape[0]
         batch_size = self._batch_size(n_rows)
 
-        trainer = get_trainer(spec)
+        trainer = get_trainer(spec, devices)
         trainer.load(
-            self.model_.get_weights(),
+            weights_of(self.model_),
             self._optimizer_state,
             learning_rate=float(self.learning_rate_init),
             dropout_seed=int(rng.randint(_MAX_SEED)),
@@ -402,7 +405,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _network_outputs(self, X):
         """The network's outputs (probabilities or scaled values) for a validated ``X``."""
-        return get_forward_pass(self._spec)(self.model_, X)
+        outputs = get_forward_pass(self._spec)(self.model_, X)
+        # Outside TensorFlow a float64 table runs through a float32 network.
+        return outputs.astype(self._layout.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -415,7 +420,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         state = dict(super().__getstate__(), _skgrn_version=__version__)
         if "model_" in state:
             state["model_"] = None
-            state["_model_weights"] = self.model_.get_weights()
+            state["_model_weights"] = weights_of(self.model_)
             # Adam's moments would triple the file; a reloaded model restarts them.
             state["_optimizer_state"] = None
         return state

@@ -308,6 +308,27 @@ def build_network(spec, seed):
     return keras.Model(inputs, outputs, name="grn_network")
 
 
+def to_numpy(tensor):
+    """A NumPy copy of a backend tensor, or of a Keras variable's value.
+
+    Keras' own ``variable.numpy()`` and ``ops.convert_to_numpy`` go through
+    ``np.array(...)`` of backend objects whose ``__array__`` NumPy 2
+    deprecates, which warns on every call on some backends.
+    """
+    value = tensor.value if isinstance(tensor, keras.Variable) else tensor
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return np.array(value.numpy())
+    if backend == "torch":
+        return value.detach().cpu().numpy().copy()
+    return np.array(value)
+
+
+def weights_of(model):
+    """``model.get_weights()``, without its deprecation warnings (see :func:`to_numpy`)."""
+    return [to_numpy(weight) for weight in model.weights]
+
+
 def logits_model(model):
     """A model sharing ``model``'s layers that stops before the output activation."""
     return keras.Model(model.input, model.get_layer("logits").output)

@@ -29,7 +29,7 @@ import pandas as pd
 import sklearn
 from sklearn.preprocessing import LabelBinarizer
 
-from skgrn._network import NetworkSpec
+from skgrn._network import NetworkSpec, weights_of
 from skgrn._tabular import CategoricalColumn, NumericColumn, TableLayout
 from skgrn._version import __version__, check_version
 from skgrn.classifier import GRNClassifier
@@ -188,7 +188,7 @@ def _network_weights(data, path):
             raise ValueError(
                 f"{path}: {_MODEL} is not a network skgrn can load safely ({error})."
             ) from error
-    return model.get_weights()
+    return weights_of(model)
 
 
 # -- JSON with a fixed list of types -------------------------------------------------

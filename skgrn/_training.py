@@ -15,10 +15,14 @@ integer weights are exactly equivalent to repeated rows under full-batch
 training.
 """
 
+import contextlib
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
 
+from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import (
     build_network,
     cached_per_spec,
@@ -30,9 +34,15 @@ from skgrn._network import (
 from skgrn._tabular import ALIGNMENT, aligned_empty
 
 
-def get_trainer(spec):
-    """The cached trainer for ``spec`` in this thread, built on first use."""
-    return cached_per_spec("trainer", spec, Trainer)
+def get_trainer(spec, devices=None):
+    """The cached trainer for ``spec`` in this thread, built on first use.
+
+    ``devices``, a tuple of TensorFlow device names, asks for a
+    :class:`MirroredTrainer` on those devices.
+    """
+    if devices is None:
+        return cached_per_spec("trainer", spec, Trainer)
+    return cached_per_spec("mirrored trainer", (spec, devices), lambda key: MirroredTrainer(*key))
 
 
 #: Held-out rows whose loss one call of the compiled evaluation computes.
@@ -61,65 +71,25 @@ def _as_tensor(array, dtype):
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
-def _member_losses(activation, targets, logits):
-    """Loss of each row and ensemble member, from the logits for numerical stability.
-
-    ``logits`` is ``(batch, members, outputs)``; ``targets`` is ``(batch, outputs)``.
-    """
-    ops = keras.ops
-    targets = ops.expand_dims(targets, 1)
-    if activation == "softmax":
-        return -ops.sum(targets * ops.log_softmax(logits, axis=-1), axis=-1)
-    if activation == "sigmoid":
-        return ops.sum(ops.softplus(logits) - targets * logits, axis=-1)
-    return 0.5 * ops.mean(ops.square(targets - logits), axis=-1)
-
-
-def _ensemble_loss(activation, targets, logits):
-    """Loss of each row under the members' averaged prediction (what predict returns).
-
-    Log-probabilities of the average are taken with logsumexp over members,
-    so this is as stable as :func:`_member_losses`, and equal to it for one
-    member.
-    """
-    ops = keras.ops
-    if activation == "linear":
-        return 0.5 * ops.mean(ops.square(targets - ops.mean(logits, axis=1)), axis=-1)
-
-    def log_mean(log_p):
-        """Log of the mean over members of ``exp(log_p)``."""
-        n_members = ops.cast(ops.shape(log_p)[1], log_p.dtype)
-        return ops.logsumexp(log_p, axis=1) - ops.log(n_members)
-
-    if activation == "softmax":
-        return -ops.sum(targets * log_mean(ops.log_softmax(logits, axis=-1)), axis=-1)
-    log_p, log_not_p = -ops.softplus(-logits), -ops.softplus(logits)
-    return -ops.sum(targets * log_mean(log_p) + (1 - targets) * log_mean(log_not_p), axis=-1)
-
-
 class Trainer:
     """A network, its optimizer and compiled train/evaluate functions."""
 
     def __init__(self, spec):
-        if keras.backend.backend() != "tensorflow":
-            raise RuntimeError(
-                "skgrn's estimators train with Keras' TensorFlow backend, but Keras is "
-                f"using {keras.backend.backend()!r} (KERAS_BACKEND). The layers in "
-                "skgrn.layers work with any backend."
-            )
         self.spec = spec
-        self.model = build_network(spec, seed=0)
-        self._logits = logits_model(self.model)
-        self._weights = self.model.trainable_variables
-        self._kernels = kernels(self.model)
-        self._seed_generators = dropout_seed_generators(self.model)
-        self.optimizer = keras.optimizers.Adam(learning_rate=1e-3)
-        self.optimizer.build(self._weights)
+        with self._scope():
+            self.model = build_network(spec, seed=0)
+            self._logits = logits_model(self.model)
+            self._weights = self.model.trainable_variables
+            self._kernels = kernels(self.model)
+            self._seed_generators = dropout_seed_generators(self.model)
+            self.optimizer = keras.optimizers.Adam(learning_rate=1e-3)
+            self.optimizer.build(self._weights)
+            # Where the best epoch's weights are kept: copying them inside
+            # TensorFlow costs far less than get_weights() after every improvement.
+            self._kept = [
+                tf.Variable(weight.value, trainable=False) for weight in self.model.weights
+            ]
         self._fresh_optimizer_state = self.optimizer_state()
-
-        # Where the best epoch's weights are kept: copying them inside
-        # TensorFlow costs far less than get_weights() after every improvement.
-        self._kept = [tf.Variable(weight.value, trainable=False) for weight in self.model.weights]
 
         dtype = spec.dtype
         data_signature = [
@@ -141,6 +111,10 @@ class Trainer:
             "keep": tf.function(self._keep_graph, input_signature=[]),
         }
         self._concrete = {}
+
+    def _scope(self):
+        """Where the variables are created: the default device here."""
+        return contextlib.nullcontext()
 
     def _run(self, name, *inputs):
         """Run the traced function ``name`` (traced on first use) on tensors.
@@ -218,7 +192,7 @@ class Trainer:
     def _objective(self, X, Y, W, penalty_scale):
         """Training objective: each member's loss, averaged, plus the penalty."""
         logits = self._logits_by_member(X, training=True)
-        losses = tf.reduce_mean(_member_losses(self.spec.output_activation, Y, logits), axis=1)
+        losses = tf.reduce_mean(member_losses(self.spec.output_activation, Y, logits), axis=1)
         loss = tf.reduce_mean(losses * W)
         return loss + penalty_scale * tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
 
@@ -228,14 +202,18 @@ class Trainer:
         total = tf.zeros((), X.dtype)
         for batch in tf.range(n_batches):
             rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
-            with tf.GradientTape() as tape:
-                loss = self._objective(
-                    tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
-                )
-            gradients = tape.gradient(loss, self._weights)
-            self.optimizer.apply(gradients, self._weights)
+            loss = self._train_step(X, Y, W, rows, penalty_scale)
             total += loss * tf.cast(tf.shape(rows)[0], X.dtype)
         return total / tf.cast(n_rows, X.dtype)
+
+    def _train_step(self, X, Y, W, rows, penalty_scale):
+        """One optimizer step on the table's ``rows``; returns their objective."""
+        with tf.GradientTape() as tape:
+            loss = self._objective(
+                tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
+            )
+        self.optimizer.apply(tape.gradient(loss, self._weights), self._weights)
+        return loss
 
     def _keep_graph(self):
         for kept, weight in zip(self._kept, self.model.weights, strict=True):
@@ -243,4 +221,58 @@ class Trainer:
 
     def _evaluate_graph(self, X, Y, W):
         logits = self._logits_by_member(X, training=False)
-        return tf.reduce_sum(_ensemble_loss(self.spec.output_activation, Y, logits) * W)
+        return tf.reduce_sum(ensemble_loss(self.spec.output_activation, Y, logits) * W)
+
+
+@functools.cache
+def _mirrored_strategy(devices):
+    """One strategy per tuple of devices, shared by all trainers in the process.
+
+    Each strategy numbers its collective operations from the same start, and
+    TensorFlow's runtime matches collectives by those numbers: trainers of
+    two strategies on the same devices would mix up their all-reduces.
+    """
+    return tf.distribute.MirroredStrategy(list(devices))
+
+
+class MirroredTrainer(Trainer):
+    """Data-parallel training with TensorFlow's ``MirroredStrategy``.
+
+    Every device holds a copy of the network. Each minibatch is cut into one
+    contiguous share per device; each device computes the gradient of its
+    share's part of the objective (its rows' weighted losses over the whole
+    batch's row count, plus its share of the penalty), and the optimizer sums
+    the gradients across devices before one update applied on every copy. The
+    result is the single-device step up to the order of floating-point sums.
+    With dropout, each device draws its own masks.
+    """
+
+    def __init__(self, spec, devices):
+        self._strategy = _mirrored_strategy(devices)
+        super().__init__(spec)
+
+    def _scope(self):
+        return self._strategy.scope()
+
+    def _train_step(self, X, Y, W, rows, penalty_scale):
+        losses = self._strategy.run(self._replica_step, args=(X, Y, W, rows, penalty_scale))
+        return self._strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+    def _replica_step(self, X, Y, W, rows, penalty_scale):
+        replica = tf.distribute.get_replica_context()
+        n_replicas = replica.num_replicas_in_sync
+        n_rows = tf.shape(rows)[0]
+        share = (n_rows + n_replicas - 1) // n_replicas
+        first = tf.minimum(replica.replica_id_in_sync_group * share, n_rows)
+        mine = rows[first : tf.minimum(first + share, n_rows)]
+        with tf.GradientTape() as tape:
+            logits = self._logits_by_member(tf.gather(X, mine), training=True)
+            losses = tf.reduce_mean(
+                member_losses(self.spec.output_activation, tf.gather(Y, mine), logits), axis=1
+            )
+            penalty = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+            loss = tf.reduce_sum(losses * tf.gather(W, mine)) / tf.cast(n_rows, X.dtype)
+            loss += penalty_scale * penalty / n_replicas
+        # Keras' optimizer sums the gradients over the replicas before applying them.
+        self.optimizer.apply(tape.gradient(loss, self._weights), self._weights)
+        return loss

@@ -98,6 +98,14 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     warm_start : bool, default=False
         Continue training the previous network (and optimizer state) on
         ``fit`` instead of starting afresh.
+    devices : list of str or None, default=None
+        Train data-parallel on these TensorFlow devices (for example
+        ``["/gpu:0", "/gpu:1"]``) with ``tf.distribute.MirroredStrategy``:
+        each minibatch is split between the devices and their gradients are
+        summed, which gives the single-device result up to floating-point
+        rounding (with dropout, each device draws the same masks for its
+        rows). ``None`` trains on TensorFlow's default device. Needs Keras'
+        TensorFlow backend. See README, "Scaling out".
 
     Attributes
     ----------
@@ -167,6 +175,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         random_state=None,
         verbose=0,
         warm_start=False,
+        devices=None,
     ):
         super().__init__(
             categorical_features=categorical_features,
@@ -189,6 +198,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            devices=devices,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

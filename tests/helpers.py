@@ -2,7 +2,31 @@
 
 import warnings
 
+import keras
+import pytest
 from sklearn.exceptions import ConvergenceWarning
+
+#: TensorFlow trains in compiled graphs and computes float64 tables in float64;
+#: other backends go through skgrn._portable and compute in float32.
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+tensorflow_only = pytest.mark.skipif(
+    not ON_TENSORFLOW, reason="tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
+)
+
+
+def rtol(on_tensorflow):
+    """A relative tolerance for results that are float64 on TensorFlow and float32 elsewhere."""
+    return on_tensorflow if ON_TENSORFLOW else max(on_tensorflow, 1e-5)
+
+
+def trainer_module():
+    """The module whose ``Trainer`` fits on this backend (see skgrn._engine)."""
+    if ON_TENSORFLOW:
+        import skgrn._training as module
+    else:
+        import skgrn._portable as module
+    return module
 
 
 def fit_quietly(estimator, *args, **kwargs):

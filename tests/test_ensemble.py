@@ -3,11 +3,11 @@
 import keras
 import numpy as np
 import pytest
-from helpers import fit_quietly
+from helpers import fit_quietly, rtol
 
 from skgrn import GRNClassifier, GRNRegressor
+from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import MemberAdapter, logits_model
-from skgrn._training import _ensemble_loss, _member_losses
 
 SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0)
 
@@ -69,8 +69,8 @@ def test_ensemble_loss_is_the_loss_of_the_averaged_prediction(activation, n_outp
         expected = -(targets * np.log(p) + (1 - targets) * np.log(1 - p)).sum(-1)
     else:
         expected = 0.5 * ((targets - logits.mean(1)) ** 2).mean(-1)
-    got = np.asarray(_ensemble_loss(activation, targets, logits))
-    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    got = np.asarray(ensemble_loss(activation, targets, logits))
+    np.testing.assert_allclose(got, expected, rtol=rtol(1e-10))
 
 
 @pytest.mark.parametrize("activation, n_outputs", [("softmax", 3), ("sigmoid", 2), ("linear", 2)])
@@ -78,17 +78,17 @@ def test_with_one_member_both_losses_agree(activation, n_outputs):
     logits, targets = _stable_inputs(activation, n_outputs, np.random.RandomState(1))
     logits = logits[:, :1]
     np.testing.assert_allclose(
-        np.asarray(_ensemble_loss(activation, targets, logits)),
-        np.asarray(_member_losses(activation, targets, logits))[:, 0],
-        rtol=1e-10,
+        np.asarray(ensemble_loss(activation, targets, logits)),
+        np.asarray(member_losses(activation, targets, logits))[:, 0],
+        rtol=rtol(1e-10),
     )
 
 
 def test_ensemble_loss_is_finite_for_extreme_logits():
     logits = np.array([[[800.0, -800.0], [-800.0, 800.0]]])
     targets = np.array([[1.0, 0.0]])
-    assert np.isfinite(np.asarray(_ensemble_loss("softmax", targets, logits))).all()
-    assert np.isfinite(np.asarray(_ensemble_loss("sigmoid", targets, logits))).all()
+    assert np.isfinite(np.asarray(ensemble_loss("softmax", targets, logits))).all()
+    assert np.isfinite(np.asarray(ensemble_loss("sigmoid", targets, logits))).all()
 
 
 def test_ensemble_network_reloads_in_safe_mode(X, tmp_path):

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import fit_quietly
+from helpers import fit_quietly, rtol
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
@@ -113,7 +113,7 @@ def test_zero_weights_equal_removing_rows(X, y):
     kept = weights > 0
     weighted = fit_quietly(make_reg(**EXACT), X, y, sample_weight=weights)
     dropped = fit_quietly(make_reg(**EXACT), X[kept], y[kept])
-    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), rtol=rtol(1e-6))
     # ...and the weights did something: the unweighted fit is different.
     unweighted = fit_quietly(make_reg(**EXACT), X, y)
     assert not np.allclose(unweighted.predict(X), dropped.predict(X), rtol=1e-6)
@@ -127,7 +127,7 @@ def test_integer_weights_equal_repeating_rows(X, y):
     repeated = fit_quietly(
         make_reg(**EXACT), np.repeat(X, weights, axis=0), np.repeat(y, weights, axis=0)
     )
-    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=rtol(1e-6))
     unweighted = fit_quietly(make_reg(**EXACT), X, y)
     assert not np.allclose(unweighted.predict(X), repeated.predict(X), rtol=1e-6)
 
@@ -138,7 +138,7 @@ def test_scaling_all_weights_changes_nothing_without_penalty(X, y):
     weights = np.random.RandomState(2).uniform(0.5, 2, size=N_SAMPLES)
     a = fit_quietly(make_reg(alpha=0), X, y, sample_weight=weights).predict(X)
     b = fit_quietly(make_reg(alpha=0), X, y, sample_weight=weights * 1000).predict(X)
-    np.testing.assert_allclose(a, b, rtol=1e-6)
+    np.testing.assert_allclose(a, b, rtol=rtol(1e-6))
 
 
 def test_all_zero_weights_raise(X, y):

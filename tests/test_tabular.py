@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from helpers import fit_quietly
+from helpers import ON_TENSORFLOW, fit_quietly
 from sklearn.metrics import accuracy_score, r2_score
 
 import skgrn._base
@@ -639,13 +639,17 @@ def test_mixed_dataframe_trains_in_float32(mixed, fitted_reg, fitted_clf):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
 
 
+# Outside TensorFlow, float64 tables run through float32 networks (skgrn._engine.network_dtype).
+NETWORK_FLOAT64 = "float64" if ON_TENSORFLOW else "float32"
+
+
 def test_all_float64_dataframe_trains_like_the_same_array():
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3)
     y = X[:, 0] - X[:, 1]
     from_frame = fit_quietly(make_reg(max_iter=3), pd.DataFrame(X, columns=list("abc")), y)
     from_array = fit_quietly(make_reg(max_iter=3), X, y)
-    assert from_frame._spec.dtype == from_array._spec.dtype == "float64"
+    assert from_frame._spec.dtype == from_array._spec.dtype == NETWORK_FLOAT64
     np.testing.assert_array_equal(
         from_frame.predict(pd.DataFrame(X, columns=list("abc"))), from_array.predict(X)
     )
@@ -655,7 +659,7 @@ def test_float64_array_trains_in_float64():
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3)
     reg = fit_quietly(make_reg(max_iter=2), X, X[:, 0])
-    assert reg._spec.dtype == "float64"
+    assert reg._spec.dtype == NETWORK_FLOAT64
     assert reg.predict(X).dtype == np.float64
 
 
@@ -683,7 +687,7 @@ def test_network_with_embeddings_reloads_in_safe_mode(fitted_clf, mixed, tmp_pat
 def test_splits_with_other_category_counts_share_the_network_shape():
     """Embedding tables are sized by powers of two, so another fold seeing a few
     more categories reuses the traced trainer instead of tracing a new one."""
-    from skgrn._training import get_trainer
+    from skgrn._engine import get_trainer
 
     rng = np.random.RandomState(0)
     X = pd.DataFrame({"x": rng.randn(200), "city": [f"c{i % 50}" for i in range(200)]})

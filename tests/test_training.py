@@ -11,15 +11,16 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
-from helpers import fit_quietly
+from helpers import ON_TENSORFLOW, fit_quietly, rtol, tensorflow_only, trainer_module
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skgrn._training
 from skgrn import GRNClassifier, GRNRegressor
+from skgrn._engine import get_trainer
 from skgrn._tabular import aligned_empty, take_rows
-from skgrn._training import _as_tensor, get_trainer
+
+if ON_TENSORFLOW:
+    import tensorflow as tf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 120
@@ -228,6 +229,7 @@ BAD_PARAMS = [
     ("random_state", "seed", -1),
     ("verbose", "loud", -1),
     ("warm_start", "no", None),
+    ("devices", "/gpu:0", None),  # one name, not a list of them
 ]
 BAD_VALUES = [
     (param, value) for param, *values in BAD_PARAMS for value in values if value is not None
@@ -400,6 +402,7 @@ def test_fit_leaves_keras_config_alone(X, y):
     assert keras.config.floatx() == "float32"
 
 
+@tensorflow_only
 def test_fit_leaves_tf_global_generator_alone(X, y):
     generator = tf.random.get_global_generator()
     before = generator.state.numpy().copy()
@@ -418,12 +421,14 @@ def _op_determinism_enabled():
     return check()
 
 
+@tensorflow_only
 def test_fit_leaves_op_determinism_flag_alone(X, y):
     assert not _op_determinism_enabled()
     _fit_new_architecture(10, X, y, random_state=0)
     assert not _op_determinism_enabled()
 
 
+@tensorflow_only
 def test_fit_leaves_tf_global_seed_alone(X, y):
     tf.random.set_seed(1)
     _fit_new_architecture(11, X, y, random_state=None)
@@ -447,10 +452,13 @@ def test_early_stopping_split_with_zero_weight_part_raises():
 
 
 # -- memory: the training table is shared with TensorFlow, not copied -------------------
+@tensorflow_only
 def test_aligned_arrays_are_shared_with_tensorflow_and_others_copied():
     aligned = aligned_empty((50, 3), "float32")
     aligned[:] = 1.0
     assert aligned.ctypes.data % 64 == 0
+    from skgrn._training import _as_tensor
+
     tensor = _as_tensor(aligned, "float32")
     aligned[0, 0] = 5.0
     assert float(tensor[0, 0]) == 5.0
@@ -475,15 +483,16 @@ def test_validation_loss_is_the_same_computed_in_chunks(X, y, monkeypatch):
     trainer.load(clf.model_.get_weights(), None, learning_rate=1e-3, dropout_seed=0)
     data = trainer.tensors(clf._layout.encode(X), np.eye(3)[y], np.ones(len(y)))
     whole = trainer.evaluate(*data)
-    monkeypatch.setattr(skgrn._training, "EVALUATE_ROWS", 7)
-    assert trainer.evaluate(*data) == pytest.approx(whole, rel=1e-12)
+    monkeypatch.setattr(trainer_module(), "EVALUATE_ROWS", 7)
+    assert trainer.evaluate(*data) == pytest.approx(whole, rel=rtol(1e-12))
 
 
 # -- failed training: divergence and Ctrl-C keep a usable estimator ---------------------
 def failing_epochs(monkeypatch, after, failure):
     """Make every training epoch after the first ``after`` of this test fail with ``failure``:
     "nan" poisons the weights and returns a NaN loss, "interrupt" raises KeyboardInterrupt."""
-    train_epoch = skgrn._training.Trainer.train_epoch
+    Trainer = trainer_module().Trainer
+    train_epoch = Trainer.train_epoch
     calls = []
 
     def epoch(trainer, *args):
@@ -497,7 +506,7 @@ def failing_epochs(monkeypatch, after, failure):
             weight.assign(np.full(weight.shape, np.nan))
         return float("nan")
 
-    monkeypatch.setattr(skgrn._training.Trainer, "train_epoch", epoch)
+    monkeypatch.setattr(Trainer, "train_epoch", epoch)
 
 
 def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():

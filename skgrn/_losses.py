@@ -9,7 +9,8 @@ def member_losses(activation, targets, logits):
     ``logits`` is ``(batch, members, outputs)``; ``targets`` is ``(batch, outputs)``.
     """
     ops = keras.ops
-    targets = ops.expand_dims(targets, 1)
+    logits = ops.convert_to_tensor(logits)
+    targets = ops.expand_dims(ops.cast(targets, logits.dtype), 1)
     if activation == "softmax":
         return -ops.sum(targets * ops.log_softmax(logits, axis=-1), axis=-1)
     if activation == "sigmoid":
@@ -25,6 +26,8 @@ def ensemble_loss(activation, targets, logits):
     member.
     """
     ops = keras.ops
+    logits = ops.convert_to_tensor(logits)
+    targets = ops.cast(targets, logits.dtype)
     if activation == "linear":
         return 0.5 * ops.mean(ops.square(targets - ops.mean(logits, axis=1)), axis=-1)
 

@@ -15,6 +15,10 @@ tensorflow_only = pytest.mark.skipif(
 )
 
 
+#: An absolute tolerance for values near zero: 0 on TensorFlow, float32's scale elsewhere.
+ATOL = 0 if ON_TENSORFLOW else 1e-6
+
+
 def rtol(on_tensorflow):
     """A relative tolerance for results that are float64 on TensorFlow and float32 elsewhere."""
     return on_tensorflow if ON_TENSORFLOW else max(on_tensorflow, 1e-5)

@@ -7,7 +7,7 @@ from helpers import fit_quietly, rtol
 
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._losses import ensemble_loss, member_losses
-from skgrn._network import MemberAdapter, logits_model
+from skgrn._network import MemberAdapter, logits_model, to_numpy
 
 SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0)
 
@@ -30,7 +30,7 @@ def test_ensemble_size_one_builds_a_plain_network(X, y):
 
 def test_ensemble_members_are_averaged(X, y):
     clf = fit_quietly(GRNClassifier(ensemble_size=4, **SMALL), X, y)
-    logits = np.asarray(logits_model(clf.model_)(clf._layout.encode(X)))
+    logits = to_numpy(logits_model(clf.model_)(clf._layout.encode(X)))
     assert logits.shape == (len(X), 4, 3)
     members = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
     np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-6)
@@ -41,7 +41,7 @@ def test_ensemble_members_are_averaged(X, y):
 def test_member_views_start_as_random_signs(X, y):
     clf = fit_quietly(GRNClassifier(ensemble_size=4, **{**SMALL, "max_iter": 1}), X, y)
     # The first epoch moves the scales only a little from +-1.
-    scale = np.asarray(clf.model_.get_layer("members").scale)
+    scale = to_numpy(clf.model_.get_layer("members").scale)
     assert scale.shape == (4, X.shape[1])
     np.testing.assert_allclose(np.abs(scale), 1.0, atol=0.1)
     assert (scale > 0).any() and (scale < 0).any()
@@ -96,7 +96,7 @@ def test_ensemble_network_reloads_in_safe_mode(X, tmp_path):
     path = tmp_path / "ensemble.keras"
     reg.model_.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_array_equal(np.asarray(reloaded(X)), np.asarray(reg.model_(X)))
+    np.testing.assert_array_equal(to_numpy(reloaded(X)), to_numpy(reg.model_(X)))
 
 
 def test_warm_start_with_another_ensemble_size_raises(X, y):

@@ -169,7 +169,7 @@ def test_grn_matches_hand_computation(width, shape_prefix):
     # From the sublayers ...
     skip = x if grn.project is None else grn.project(x)
     hidden = grn.linear_dense(grn.elu_dense(x))
-    from_sublayers = grn.layer_norm(skip + grn.gated_linear_unit(hidden))
+    from_sublayers = grn.layer_norm(keras.ops.add(skip, grn.gated_linear_unit(hidden)))
     np.testing.assert_allclose(outputs, _np(from_sublayers), rtol=1e-6, atol=1e-6)
     # ... and from their weights alone, in float64 numpy.
     by_hand = _grn_by_hand(grn, x.astype("float64"))

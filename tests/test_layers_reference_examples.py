@@ -9,6 +9,8 @@ copies live here so that the test suite never needs the pages themselves.
 # The blocks are verbatim copies, including the whitespace-only lines of the pages.
 # ruff: noqa: W293
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -424,7 +426,9 @@ def _fresh_namespace(layer_class):
 
 
 def _printed_lines(capsys):
-    return capsys.readouterr().out.splitlines()
+    # The pages print tensor shapes, which torch spells torch.Size([32, 16]).
+    out = re.sub(r"torch\.Size\(\[([^\]]*)\]\)", r"(\1)", capsys.readouterr().out)
+    return out.splitlines()
 
 
 def _count_layers(model, layer_class):

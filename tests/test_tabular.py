@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, r2_score
 
 import skgrn._base
 from skgrn import GRNClassifier, GRNRegressor
+from skgrn._network import to_numpy
 from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, embedding_rows, learn_layout
 
 N_ROWS = 150
@@ -679,9 +680,7 @@ def test_network_with_embeddings_reloads_in_safe_mode(fitted_clf, mixed, tmp_pat
     fitted_clf.model_.save(path)
     reloaded = keras.saving.load_model(path, safe_mode=True)
     encoded = fitted_clf._layout.encode(mixed)
-    np.testing.assert_array_equal(
-        np.asarray(reloaded(encoded)), np.asarray(fitted_clf.model_(encoded))
-    )
+    np.testing.assert_array_equal(to_numpy(reloaded(encoded)), to_numpy(fitted_clf.model_(encoded)))
 
 
 def test_splits_with_other_category_counts_share_the_network_shape():

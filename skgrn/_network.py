@@ -15,7 +15,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from skgrn.layers import GatedResidualNetwork, SlowNetwork
+from skgrn import _fixed_order
+from skgrn.layers import FixedOrderDense, GatedResidualNetwork, SlowNetwork
 
 
 @keras.saving.register_keras_serializable(package="skgrn")
@@ -156,8 +157,9 @@ class MemberHeads(keras.layers.Layer):
         )
         self.bias = self.add_weight(shape=(n_members, self.units), initializer="zeros", name="bias")
 
-    def call(self, inputs):
-        return ops.einsum("bmf,mfu->bmu", inputs, self.kernel) + self.bias
+    def call(self, inputs, training=None):
+        # Sums in a fixed order, whatever TensorFlow's thread count (see skgrn._fixed_order).
+        return _fixed_order.member_dense(inputs, self.kernel, self.bias, training)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
@@ -296,7 +298,7 @@ def build_network(spec, seed):
         outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
         outputs = MemberMean(dtype=dtype, name="output")(outputs)
     else:
-        logits = keras.layers.Dense(
+        logits = FixedOrderDense(
             spec.n_outputs,
             kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
             dtype=dtype,

@@ -12,6 +12,8 @@ import numbers
 import keras
 import numpy as np
 
+from skgrn import _fixed_order
+
 __all__ = ["GatedLinearUnit", "GatedResidualNetwork", "SlowNetwork"]
 
 _PACKAGE = "skgrn"
@@ -44,9 +46,28 @@ def _sub_seed(seed, offset):
     return int(np.random.SeedSequence([seed, offset]).generate_state(1)[0] >> 1)
 
 
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class FixedOrderDense(keras.layers.Dense):
+    """``keras.layers.Dense`` whose sums run in an order independent of the thread count.
+
+    TensorFlow splits long sums between the threads of its pool in ways that
+    depend on the pool's size, so the same fit rounds differently with one
+    thread than with several. This layer cuts its products into sums of at
+    most 64 terms, added in a fixed order, and, when training on TensorFlow,
+    computes its gradients that way too (see :mod:`skgrn._fixed_order`). A
+    layer whose input is at most 64 wide outputs exactly what ``Dense`` does.
+    """
+
+    def call(self, inputs, training=None):
+        if self.quantization_mode is not None or self.lora_enabled:
+            return super().call(inputs, training=training)
+        outputs = _fixed_order.dense(inputs, self.kernel, self.bias, training)
+        return outputs if self.activation is None else self.activation(outputs)
+
+
 def _dense(layer, units, offset, activation=None, name=None):
     """A dense sublayer of ``layer``, sharing its dtype policy and seed."""
-    return keras.layers.Dense(
+    return FixedOrderDense(
         units,
         activation=activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=_sub_seed(layer.seed, offset)),

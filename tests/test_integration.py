@@ -382,11 +382,45 @@ def test_parallel_search_gives_the_results_of_a_serial_one():
         .cv_results_
         for n_jobs in (1, 2)
     ]
-    # Workers run TensorFlow with one thread each, this process with two, and some
-    # of TensorFlow's sums round differently with another number of threads: the
-    # scores agree to the last few bits, not always to the last one.
+    # Workers run TensorFlow with one thread each, this process with one per core:
+    # the networks sum in an order that does not depend on it (skgrn._fixed_order).
     for key in ("mean_test_score", "split0_test_score", "split1_test_score"):
-        np.testing.assert_allclose(results[0][key], results[1][key], rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(results[0][key], results[1][key])
+
+
+_FIT_IN_SUBPROCESS = """
+import sys, numpy as np
+from skgrn import GRNClassifier, GRNRegressor
+rng = np.random.RandomState(0)
+X = rng.randn(2400, 6).astype(sys.argv[2])
+y = X[:, 0] + np.sin(X[:, 1]) + 0.3 * rng.randn(2400)
+reg = GRNRegressor(max_iter=4, random_state=0).fit(X, y)
+wide = dict(block_units=96, slow_layers=1, slow_units=80, batch_size=1200, max_iter=3)
+clf = GRNClassifier(random_state=0, **wide).fit(X, np.digitize(y, [-1.0, 0.0, 1.0]))
+single = GRNClassifier(random_state=0, ensemble_size=1, **wide).fit(X, y > 0)
+np.save(sys.argv[1], np.concatenate([
+    reg.predict(X), clf.predict_proba(X).ravel(), single.predict_proba(X).ravel()]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fits_do_not_depend_on_tensorflow_thread_count(dtype, tmp_path):
+    outputs = []
+    for threads in ("1", "3"):
+        env = dict(_subprocess_env(), TF_NUM_INTRAOP_THREADS=threads)
+        env["TF_NUM_INTEROP_THREADS"] = threads
+        path = tmp_path / f"threads_{threads}.npy"
+        result = subprocess.run(
+            [sys.executable, "-c", _FIT_IN_SUBPROCESS, str(path), dtype],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(np.load(path))
+    np.testing.assert_array_equal(outputs[0], outputs[1])
 
 
 @pytest.mark.slow
@@ -414,7 +448,7 @@ def test_search_on_a_dask_cluster_gives_the_results_of_a_serial_one():
     ):
         on_dask = search().fit(X, y)
     assert on_dask.best_params_ == serial.best_params_
-    # As with loky: the workers' TensorFlow runs one thread, so last bits may differ.
-    np.testing.assert_allclose(
-        on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"], rtol=1e-12
+    # As with loky: the workers' TensorFlow runs one thread, which changes no bit.
+    np.testing.assert_array_equal(
+        on_dask.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )

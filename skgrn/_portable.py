@@ -29,6 +29,7 @@ from skgrn._network import (
     to_numpy,
     weights_of,
 )
+from skgrn._state import TrainerState
 
 #: Rows per call when predicting or evaluating: bounds the memory of the activations.
 CHUNK_ROWS = EVALUATE_ROWS = 16384
@@ -80,7 +81,7 @@ class _Objective(keras.Model):
         )
 
 
-class Trainer:
+class Trainer(TrainerState):
     """A network and its optimizer, trained with ``train_on_batch``.
 
     The interface is that of :class:`skgrn._training.Trainer`.
@@ -97,32 +98,12 @@ class Trainer:
         self._fresh_optimizer_state = self.optimizer_state()
         self._kept = None
 
-    def load(self, weights, optimizer_state, learning_rate, dropout_seed):
-        """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
-        self.model.set_weights(weights)
-        state = self._fresh_optimizer_state if optimizer_state is None else optimizer_state
-        for variable, value in zip(self.optimizer.variables, state, strict=True):
-            variable.assign(value)
-        self.optimizer.learning_rate = learning_rate
-        for offset, generator in enumerate(self._seed_generators):
-            generator.state.assign(np.array([dropout_seed + offset, 0], dtype="uint32"))
-        self._kept = None
-
-    def set_learning_rate(self, learning_rate):
-        self.optimizer.learning_rate = learning_rate
-
-    def weights(self):
-        return weights_of(self.model)
-
     def keep(self):
         """Remember the current weights; :meth:`kept_weights` returns them."""
         self._kept = weights_of(self.model)
 
     def kept_weights(self):
         return self._kept
-
-    def optimizer_state(self):
-        return [to_numpy(variable) for variable in self.optimizer.variables]
 
     def tensors(self, X, Y, W):
         """The training arrays in the network's dtype, converted once per fit."""

@@ -31,6 +31,7 @@ from skgrn._network import (
     logits_model,
     run_traced,
 )
+from skgrn._state import TrainerState
 from skgrn._tabular import ALIGNMENT, aligned_empty
 
 
@@ -71,7 +72,7 @@ def _as_tensor(array, dtype):
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
-class Trainer:
+class Trainer(TrainerState):
     """A network, its optimizer and compiled train/evaluate functions."""
 
     def __init__(self, spec):
@@ -129,31 +130,12 @@ class Trainer:
         return run_traced(function, inputs)
 
     # -- state moving in and out ------------------------------------------------
-    def load(self, weights, optimizer_state, learning_rate, dropout_seed):
-        """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
-        self.model.set_weights(weights)
-        state = self._fresh_optimizer_state if optimizer_state is None else optimizer_state
-        for variable, value in zip(self.optimizer.variables, state, strict=True):
-            variable.assign(value)
-        self.optimizer.learning_rate = learning_rate
-        for offset, generator in enumerate(self._seed_generators):
-            generator.state.assign(np.array([dropout_seed + offset, 0]))
-
-    def set_learning_rate(self, learning_rate):
-        self.optimizer.learning_rate = learning_rate
-
-    def weights(self):
-        return self.model.get_weights()
-
     def keep(self):
         """Remember the current weights; :meth:`kept_weights` returns them."""
         self._run("keep")
 
     def kept_weights(self):
         return [variable.numpy() for variable in self._kept]
-
-    def optimizer_state(self):
-        return [variable.numpy() for variable in self.optimizer.variables]
 
     def tensors(self, X, Y, W):
         """Convert the training arrays once per fit, not once per epoch."""

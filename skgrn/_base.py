@@ -295,8 +295,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         history = {"loss": [], "val_loss": []}
         if continuing:
             history = {name: list(values) for name, values in self.history_.items()}
-        if validation is not None and not history["val_loss"] and history["loss"]:
-            history["val_loss"] = [np.nan] * len(history["loss"])
+        # One validation loss per epoch, NaN without a validation split, so that
+        # pd.DataFrame(history_) has a row per epoch.
+        history["val_loss"] += [np.nan] * (len(history["loss"]) - len(history["val_loss"]))
         best_loss, best_epoch, stalled = np.inf, None, 0
         learning_rate = float(self.learning_rate_init)
         plateau = max(1, self.n_iter_no_change // 2)
@@ -314,7 +315,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 if validation is not None:
                     monitored = trainer.evaluate(*val_data)
                     history["val_loss"].append(monitored)
-                elif history["val_loss"]:
+                else:
                     history["val_loss"].append(np.nan)
                 if self.verbose:
                     message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"

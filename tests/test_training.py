@@ -110,8 +110,8 @@ def test_without_early_stopping_no_best_attributes(X, y):
     clf = fit_quietly(make_clf(max_iter=10), X, y)
     for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
         assert not hasattr(clf, name)
-    assert clf.history_["val_loss"] == []
-    assert len(clf.history_["loss"]) == clf.n_iter_ == 10
+    assert len(clf.history_["loss"]) == len(clf.history_["val_loss"]) == clf.n_iter_ == 10
+    assert np.isnan(clf.history_["val_loss"]).all()
 
 
 def test_refit_without_early_stopping_drops_best_attributes(X, y):
@@ -120,7 +120,7 @@ def test_refit_without_early_stopping_drops_best_attributes(X, y):
     fit_quietly(clf.set_params(early_stopping=False), X, y)
     for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
         assert not hasattr(clf, name)
-    assert clf.history_["val_loss"] == []
+    assert np.isnan(clf.history_["val_loss"]).all()
 
 
 def test_early_stopping_auto_depends_on_the_number_of_rows():
@@ -131,7 +131,7 @@ def test_early_stopping_auto_depends_on_the_number_of_rows():
     small = fit_quietly(make_clf(max_iter=3), X_large[:1999], y_large[:1999])
     assert large.get_params()["early_stopping"] == "auto"
     assert hasattr(large, "best_epoch_") and len(large.history_["val_loss"]) == 3
-    assert not hasattr(small, "best_epoch_") and small.history_["val_loss"] == []
+    assert not hasattr(small, "best_epoch_") and np.isnan(small.history_["val_loss"]).all()
 
 
 def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):

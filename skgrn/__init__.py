@@ -12,6 +12,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from skgrn import layers
+from skgrn._display import HistoryDisplay
 from skgrn._persistence import load, save
 from skgrn._version import InconsistentVersionWarning, __version__
 from skgrn.classifier import GRNClassifier
@@ -20,6 +21,7 @@ from skgrn.regressor import GRNRegressor
 __all__ = [
     "GRNClassifier",
     "GRNRegressor",
+    "HistoryDisplay",
     "InconsistentVersionWarning",
     "__version__",
     "layers",

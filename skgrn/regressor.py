@@ -123,6 +123,8 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     history_ : dict
         ``{"loss": [...], "val_loss": [...]}``, one value per epoch; validation
         losses are NaN for epochs trained without early stopping.
+        ``pd.DataFrame(history_)`` makes it a table, and
+        :class:`~skgrn.HistoryDisplay` plots it.
     n_iter_ : int
         Number of epochs run.
     t_ : int

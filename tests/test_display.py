@@ -1,0 +1,88 @@
+"""The training history: as a table, and drawn by HistoryDisplay."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import fit_quietly
+from sklearn.exceptions import NotFittedError
+
+from skgrn import GRNClassifier, GRNRegressor, HistoryDisplay
+
+matplotlib = pytest.importorskip("matplotlib", reason="HistoryDisplay needs matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 4)
+    return X, X[:, 0] - 2 * X[:, 1] + 0.1 * rng.randn(300)
+
+
+@pytest.fixture(scope="module")
+def early(data):
+    return fit_quietly(GRNRegressor(early_stopping=True, max_iter=30, random_state=0), *data)
+
+
+@pytest.fixture(scope="module")
+def plain(data):
+    X, y = data
+    return fit_quietly(GRNClassifier(max_iter=8, random_state=0), X, y > 0)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize("fitted", ["early", "plain"])
+def test_history_is_a_table_in_one_call(fitted, request):
+    estimator = request.getfixturevalue(fitted)
+    table = pd.DataFrame(estimator.history_)
+    assert list(table.columns) == ["loss", "val_loss"]
+    assert len(table) == estimator.n_iter_
+    assert table["loss"].notna().all()
+    assert table["val_loss"].notna().all() == (fitted == "early")
+
+
+def test_display_draws_both_losses_and_marks_the_best_epoch(early):
+    display = HistoryDisplay.from_estimator(early)
+    epochs = np.arange(1, early.n_iter_ + 1)
+    np.testing.assert_array_equal(display.loss_line_.get_xdata(), epochs)
+    np.testing.assert_array_equal(display.loss_line_.get_ydata(), early.history_["loss"])
+    np.testing.assert_array_equal(display.val_loss_line_.get_ydata(), early.history_["val_loss"])
+    assert display.best_epoch_line_.get_xdata()[0] == early.best_epoch_
+    labels = [line.get_label() for line in display.ax_.get_lines()]
+    assert labels == ["training loss", "validation loss", f"best epoch ({early.best_epoch_})"]
+    assert display.figure_ is display.ax_.figure
+    assert display.ax_.get_title() == "GRNRegressor"
+    display.figure_.canvas.draw()  # renders
+
+
+def test_display_without_validation_draws_the_training_loss_only(plain):
+    _, ax = plt.subplots()
+    display = HistoryDisplay.from_estimator(plain, ax=ax, name="small")
+    assert display.ax_ is ax
+    assert display.val_loss_line_ is None and display.best_epoch_line_ is None
+    assert [line.get_label() for line in ax.get_lines()] == ["training loss"]
+    assert ax.get_title() == "small"
+
+
+def test_display_from_losses():
+    display = HistoryDisplay(loss=[3.0, 2.0, 1.5], val_loss=[3.1, 2.5, 2.6], best_epoch=2).plot()
+    np.testing.assert_array_equal(display.val_loss_line_.get_ydata(), [3.1, 2.5, 2.6])
+
+
+def test_display_needs_a_fitted_estimator():
+    with pytest.raises(NotFittedError):
+        HistoryDisplay.from_estimator(GRNRegressor())
+
+
+def test_display_without_matplotlib_says_so(early, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match="requires matplotlib"):
+        HistoryDisplay.from_estimator(early)

@@ -171,12 +171,18 @@ class Trainer(TrainerState):
         logits = self._logits(X, training=training)
         return logits if self.spec.ensemble_size > 1 else tf.expand_dims(logits, 1)
 
+    def _row_losses(self, X, Y):
+        """Each row's loss, averaged over the ensemble members (with dropout)."""
+        logits = self._logits_by_member(X, training=True)
+        return tf.reduce_mean(member_losses(self.spec.output_activation, Y, logits), axis=1)
+
+    def _penalty(self):
+        """The squared norm of the kernels, before scaling by ``penalty_scale``."""
+        return tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+
     def _objective(self, X, Y, W, penalty_scale):
         """Training objective: each member's loss, averaged, plus the penalty."""
-        logits = self._logits_by_member(X, training=True)
-        losses = tf.reduce_mean(member_losses(self.spec.output_activation, Y, logits), axis=1)
-        loss = tf.reduce_mean(losses * W)
-        return loss + penalty_scale * tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+        return tf.reduce_mean(self._row_losses(X, Y) * W) + penalty_scale * self._penalty()
 
     def _train_epoch_graph(self, X, Y, W, order, batch_size, penalty_scale):
         n_rows = tf.shape(order)[0]
@@ -248,13 +254,9 @@ class MirroredTrainer(Trainer):
         first = tf.minimum(replica.replica_id_in_sync_group * share, n_rows)
         mine = rows[first : tf.minimum(first + share, n_rows)]
         with tf.GradientTape() as tape:
-            logits = self._logits_by_member(tf.gather(X, mine), training=True)
-            losses = tf.reduce_mean(
-                member_losses(self.spec.output_activation, tf.gather(Y, mine), logits), axis=1
-            )
-            penalty = tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
+            losses = self._row_losses(tf.gather(X, mine), tf.gather(Y, mine))
             loss = tf.reduce_sum(losses * tf.gather(W, mine)) / tf.cast(n_rows, X.dtype)
-            loss += penalty_scale * penalty / n_replicas
+            loss += penalty_scale * self._penalty() / n_replicas
         # Keras' optimizer sums the gradients over the replicas before applying them.
         self.optimizer.apply(tape.gradient(loss, self._weights), self._weights)
         return loss

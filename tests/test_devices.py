@@ -5,17 +5,16 @@ import subprocess
 import sys
 import textwrap
 
-import keras
 import numpy as np
 import pytest
-from helpers import fit_quietly
+from helpers import ON_TENSORFLOW, fit_quietly
 from sklearn.datasets import make_classification, make_regression
 
 import skgrn._engine
 from skgrn import GRNClassifier, GRNRegressor
 
 tensorflow_only = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow",
+    not ON_TENSORFLOW,
     reason="devices= is TensorFlow's MirroredStrategy; other backends refuse it (tested below)",
 )
 

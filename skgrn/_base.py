@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
-from skgrn._network import NetworkSpec, build_network, weights_of
+from skgrn._network import NetworkSpec, build_network, selection_weights, weights_of
 from skgrn._tabular import as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
@@ -83,6 +83,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "slow_units": [Interval(Integral, 1, None, closed="left")],
         "slow_position": [StrOptions({"before", "after"})],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
+        "variable_selection": ["boolean"],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -110,6 +111,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         slow_units,
         slow_position,
         dropout_rate,
+        variable_selection,
         ensemble_size,
         alpha,
         batch_size,
@@ -132,6 +134,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.slow_units = slow_units
         self.slow_position = slow_position
         self.dropout_rate = dropout_rate
+        self.variable_selection = variable_selection
         self.ensemble_size = ensemble_size
         self.alpha = alpha
         self.batch_size = batch_size
@@ -195,6 +198,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         check_consistent_length(X, y)
         y = self._validate_targets(y, first_call, classes)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        row_weight = sample_weight
         layout = (
             learn_layout(X, sample_weight, self.categorical_features)
             if first_call
@@ -222,6 +226,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             dropout_rate=float(self.dropout_rate),
             ensemble_size=self._ensemble_size(X.shape[0], first_call),
             dtype=network_dtype(layout.dtype),
+            variable_selection=bool(self.variable_selection),
+            indicator_columns=layout.indicator_columns if self.variable_selection else (),
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -347,6 +353,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         # A diverged run's optimizer state is as broken as its weights.
         self._optimizer_state = None if stopped == "diverged" else trainer.optimizer_state()
         self.history_ = history
+        if spec.variable_selection:
+            self.feature_importances_ = self._feature_importances(X, row_weight)
+        else:
+            self.__dict__.pop("feature_importances_", None)
         if validation is not None:
             self.best_epoch_ = best_epoch
             self.best_validation_loss_ = best_loss
@@ -366,6 +376,16 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 stacklevel=5,
             )
         return self
+
+    def _feature_importances(self, X, sample_weight):
+        """The mean selection weight of each table column over the encoded rows ``X``."""
+        weights = selection_weights(self.model_, X)
+        importances = np.zeros(self.n_features_in_)
+        importances[self._layout.variable_positions] = np.average(
+            weights.astype(np.float64), axis=0, weights=sample_weight
+        )
+        # Each row's weights sum to 1 up to rounding; so does their average.
+        return importances / importances.sum()
 
     def _stratify_validation(self, y):
         return False

@@ -16,7 +16,11 @@ import numpy as np
 from keras import ops
 
 from skgrn import _fixed_order
+from skgrn._selection import VariableSelection
 from skgrn.layers import FixedOrderDense, GatedResidualNetwork, SlowNetwork
+
+#: Width of each column's embedding in the variable selection network.
+VARIABLE_UNITS = 16
 
 
 @keras.saving.register_keras_serializable(package="skgrn")
@@ -202,9 +206,26 @@ class NetworkSpec:
     dropout_rate: float
     ensemble_size: int  # members sharing the blocks; 1 is a plain network
     dtype: str  # "float32" or "float64"
+    # Variable selection over the table's columns (see skgrn._selection). The
+    # defaults keep specs pickled before these fields existed usable.
+    variable_selection: bool = False
+    indicator_columns: tuple = ()  # the numeric column of each missing-value indicator
 
     def to_dict(self):
         return asdict(self)
+
+    def variable_of_input(self):
+        """For each column of the embedded input, the variable (table column) it belongs to.
+
+        Variables are numbered as the encoding orders them: the numeric columns,
+        then the categorical ones. A missing-value indicator belongs to its
+        numeric column, every unit of an embedding to its categorical column.
+        """
+        n_scaled = self.n_numeric - len(self.indicator_columns)
+        variables = list(range(n_scaled)) + list(self.indicator_columns)
+        for index, width in enumerate(self.embedding_dims):
+            variables += [n_scaled + index] * width
+        return tuple(variables)
 
 
 #: Objects of each kind (trainers, forward passes) kept per thread by cached_per_spec.
@@ -256,7 +277,7 @@ def build_network(spec, seed):
     """
     dtype = spec.dtype
     # The layers derive distinct sublayer seeds from consecutive ones.
-    seeds = iter(range(seed, seed + spec.n_blocks + 4))
+    seeds = iter(range(seed, seed + spec.n_blocks + 5))
     inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
 
     def slow_network(width):
@@ -276,6 +297,16 @@ def build_network(spec, seed):
             spec.n_numeric, spec.embedding_rows, spec.embedding_dims, dtype=dtype, name="columns"
         )(hidden)
         width = spec.n_numeric + sum(spec.embedding_dims)
+    if spec.variable_selection:
+        hidden, _ = VariableSelection(
+            spec.variable_of_input(),
+            VARIABLE_UNITS,
+            spec.dropout_rate,
+            seed=next(seeds),
+            dtype=dtype,
+            name="variable_selection",
+        )(hidden)
+        width = VARIABLE_UNITS
     ensemble = spec.ensemble_size > 1
     if ensemble:
         hidden = MemberAdapter(spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members")(
@@ -341,11 +372,23 @@ def dropout_seed_generators(model):
 
     Keras only gives a dropout layer a seed generator when its rate is positive.
     """
-    return [
-        layer.dropout.seed_generator
-        for layer in model.layers
-        if isinstance(layer, GatedResidualNetwork) and layer.dropout_rate > 0
+    dropouts = []
+    for layer in model.layers:
+        if isinstance(layer, GatedResidualNetwork):
+            dropouts.append(layer.dropout)
+        elif isinstance(layer, VariableSelection):
+            dropouts += layer.dropout_layers()
+    return [dropout.seed_generator for dropout in dropouts if dropout.rate > 0]
+
+
+def selection_weights(model, X, batch_size=8192):
+    """The variable selection weights of ``model`` for the encoded rows ``X``: (rows, variables)."""
+    selector = keras.Model(model.input, model.get_layer("variable_selection").output[1])
+    parts = [
+        to_numpy(selector(X[start : start + batch_size], training=False))
+        for start in range(0, X.shape[0], batch_size)
     ]
+    return np.concatenate(parts)
 
 
 def kernels(model):

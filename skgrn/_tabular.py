@@ -126,6 +126,20 @@ class TableLayout:
         return tuple(embedding_dim(n) for n in self.embedding_rows)
 
     @property
+    def indicator_columns(self):
+        """For each missing-value indicator, its column's index among the numeric columns."""
+        return tuple(i for i, column in enumerate(self.numeric) if column.has_indicator)
+
+    @property
+    def variable_positions(self):
+        """For each variable of the network (numeric columns, then categorical ones),
+        the position of its column in the table."""
+        kinds = np.array(self.kinds)
+        return np.concatenate(
+            [np.flatnonzero(kinds == "numeric"), np.flatnonzero(kinds == "categorical")]
+        )
+
+    @property
     def n_encoded(self):
         return self.n_numeric + len(self.categorical)
 

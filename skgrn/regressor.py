@@ -49,6 +49,15 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         Dropout rate inside each GRN block, in ``[0, 1)``. The ensemble and
         the L2 penalty already regularise the default network; dropout made
         it slower without making it more accurate (see docs/defaults.md).
+    variable_selection : bool, default=False
+        Start the network with a variable selection network, as in Temporal
+        Fusion Transformers (Lim et al., 2021): each column (a numeric column
+        with its missing-value indicator, or a categorical column's
+        embedding) is embedded in 16 dimensions and transformed by its own
+        gated residual network; a gated residual network over all of them
+        gives softmax selection weights, and the blocks read the weighted sum.
+        The average weights are ``feature_importances_``. It costs about
+        ``n_features`` times more arithmetic per row than the first block.
     ensemble_size : int or "auto", default="auto"
         Number of networks trained together and averaged. They share the
         blocks; each has its own trainable view of the input (initially
@@ -125,6 +134,12 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         losses are NaN for epochs trained without early stopping.
         ``pd.DataFrame(history_)`` makes it a table, and
         :class:`~skgrn.HistoryDisplay` plots it.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        With ``variable_selection=True``: the network's selection weight of
+        each column, averaged over the rows of the last ``fit`` or
+        ``partial_fit`` call (with their sample weights). Non-negative, one
+        value per column of ``X`` (a categorical column or a column with
+        missing values counts once), summing to 1.
     n_iter_ : int
         Number of epochs run.
     t_ : int
@@ -164,6 +179,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         slow_units=64,
         slow_position="after",
         dropout_rate=0.0,
+        variable_selection=False,
         ensemble_size="auto",
         alpha=1.0,
         batch_size="auto",
@@ -187,6 +203,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
             slow_units=slow_units,
             slow_position=slow_position,
             dropout_rate=dropout_rate,
+            variable_selection=variable_selection,
             ensemble_size=ensemble_size,
             alpha=alpha,
             batch_size=batch_size,

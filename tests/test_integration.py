@@ -398,8 +398,12 @@ reg = GRNRegressor(max_iter=4, random_state=0).fit(X, y)
 wide = dict(block_units=96, slow_layers=1, slow_units=80, batch_size=1200, max_iter=3)
 clf = GRNClassifier(random_state=0, **wide).fit(X, np.digitize(y, [-1.0, 0.0, 1.0]))
 single = GRNClassifier(random_state=0, ensemble_size=1, **wide).fit(X, y > 0)
+# Variable selection: 6 columns embedded in 16 units each, a 96-wide selection GRN.
+selected = GRNRegressor(variable_selection=True, batch_size=1200, max_iter=3, random_state=0)
+selected.fit(X, y)
 np.save(sys.argv[1], np.concatenate([
-    reg.predict(X), clf.predict_proba(X).ravel(), single.predict_proba(X).ravel()]))
+    reg.predict(X), clf.predict_proba(X).ravel(), single.predict_proba(X).ravel(),
+    selected.predict(X), selected.feature_importances_]))
 """
 
 

@@ -430,6 +430,20 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         # Outside TensorFlow a float64 table runs through a float32 network.
         return outputs.astype(self._layout.dtype, copy=False)
 
+    def summary(self, print_fn=None):
+        """Print the layers of the fitted network, their output shapes and weight counts.
+
+        Keras' ``model_.summary()``, for a fitted estimator.
+
+        Parameters
+        ----------
+        print_fn : callable, default=None
+            Called with each line of the summary instead of printing it
+            (for example ``lines.append``).
+        """
+        check_is_fitted(self)
+        self.model_.summary(print_fn=print_fn)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # Missing values are encoded (see skgrn._tabular); infinity is refused.

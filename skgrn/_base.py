@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
 from skgrn._network import NetworkSpec, build_network, selection_weights, weights_of
+from skgrn._progress import EpochProgress
 from skgrn._tabular import as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
@@ -310,39 +311,46 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         n_epochs = 1 if incremental else self.max_iter
         converged = False
         stopped = None  # "diverged" or "interrupted" when training ended abnormally
+        progress = EpochProgress(
+            n_epochs,
+            desc=type(self).__name__,
+            patience=None if incremental else self.n_iter_no_change,
+            show=self.verbose == 1,
+        )
         try:
-            for _ in range(n_epochs):
-                order = train_rows[rng.permutation(n_rows)]
-                loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
-                self.n_iter_ += 1
-                self.t_ += n_rows
-                history["loss"].append(loss)
-                monitored = loss
-                if validation is not None:
-                    monitored = trainer.evaluate(*val_data)
-                    history["val_loss"].append(monitored)
-                else:
-                    history["val_loss"].append(np.nan)
-                if self.verbose:
-                    message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+            with progress:
+                for _ in range(n_epochs):
+                    order = train_rows[rng.permutation(n_rows)]
+                    loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
+                    self.n_iter_ += 1
+                    self.t_ += n_rows
+                    history["loss"].append(loss)
+                    monitored = loss
                     if validation is not None:
-                        message += f", validation loss = {monitored:.8f}"
-                    print(message)
-                if not (np.isfinite(loss) and np.isfinite(monitored)):
-                    stopped = "diverged"
-                    break
-                if incremental:
-                    break
-                stalled = stalled + 1 if monitored > best_loss - self.tol else 0
-                if monitored < best_loss:
-                    trainer.keep()
-                    best_loss, best_epoch = monitored, self.n_iter_
-                if stalled > self.n_iter_no_change:
-                    converged = True
-                    break
-                if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
-                    learning_rate /= _ADAPTIVE_LR_DIVISOR
-                    trainer.set_learning_rate(learning_rate)
+                        monitored = trainer.evaluate(*val_data)
+                        history["val_loss"].append(monitored)
+                    else:
+                        history["val_loss"].append(np.nan)
+                    if self.verbose >= 2:
+                        message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+                        if validation is not None:
+                            message += f", validation loss = {monitored:.8f}"
+                        print(message)
+                    if not (np.isfinite(loss) and np.isfinite(monitored)):
+                        stopped = "diverged"
+                    elif not incremental:
+                        stalled = stalled + 1 if monitored > best_loss - self.tol else 0
+                        if monitored < best_loss:
+                            trainer.keep()
+                            best_loss, best_epoch = monitored, self.n_iter_
+                        converged = stalled > self.n_iter_no_change
+                    val_loss = None if validation is None else monitored
+                    progress.update(loss, val_loss, best_epoch, stalled)
+                    if stopped or converged or incremental:
+                        break
+                    if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
+                        learning_rate /= _ADAPTIVE_LR_DIVISOR
+                        trainer.set_learning_rate(learning_rate)
         except KeyboardInterrupt:
             stopped = "interrupted"
 

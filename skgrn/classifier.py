@@ -111,7 +111,10 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         split. An int gives bit-identical refits; None gives a different
         network each fit. Global random state is never used or changed.
     verbose : int or bool, default=0
-        Print the loss after each epoch.
+        0: silent. 1 (or True): one progress bar for the whole fit, with the
+        epoch count, the training and validation loss and the early-stopping
+        state; hidden when stderr is neither a terminal nor a notebook's, so
+        logs stay short. 2: a line per epoch on stdout, with its losses.
     warm_start : bool, default=False
         Continue training the previous network (and optimizer state) on
         ``fit`` instead of starting afresh.

@@ -170,16 +170,16 @@ def test_auto_batch_size_takes_about_ten_steps_per_epoch(n_rows, expected):
 
 
 # -- verbosity and convergence --------------------------------------------------------
-def test_verbose_prints_one_line_per_epoch(X, y, capsys):
-    clf = fit_quietly(make_clf(max_iter=7, verbose=1), X, y)
+def test_verbose_2_prints_one_line_per_epoch(X, y, capsys):
+    clf = fit_quietly(make_clf(max_iter=7, verbose=2), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_ == 7
     assert all("loss" in line for line in lines)
     assert lines[0].startswith("Iteration 1") and lines[-1].startswith("Iteration 7")
 
 
-def test_verbose_with_early_stopping_reports_validation_loss(X, y, capsys):
-    clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 4}, verbose=True), X, y)
+def test_verbose_2_with_early_stopping_reports_validation_loss(X, y, capsys):
+    clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 4}, verbose=2), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_
     assert all("validation loss" in line for line in lines)

@@ -299,12 +299,13 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             X_val, targets_val, y_val, sw_val = validation
             val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
 
-        history = {"loss": [], "val_loss": []}
+        history = {"loss": [], "val_loss": [], "objective": []}
         if continuing:
-            history = {name: list(values) for name, values in self.history_.items()}
-        # One validation loss per epoch, NaN without a validation split, so that
-        # pd.DataFrame(history_) has a row per epoch.
-        history["val_loss"] += [np.nan] * (len(history["loss"]) - len(history["val_loss"]))
+            history.update({name: list(values) for name, values in self.history_.items()})
+        # One value of each per epoch (NaN where there is none: a validation loss
+        # without a validation split), so that pd.DataFrame(history_) has a row per epoch.
+        for values in history.values():
+            values += [np.nan] * (len(history["loss"]) - len(values))
         best_loss, best_epoch, stalled = np.inf, None, 0
         learning_rate = float(self.learning_rate_init)
         plateau = max(1, self.n_iter_no_change // 2)
@@ -321,11 +322,13 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             with progress:
                 for _ in range(n_epochs):
                     order = train_rows[rng.permutation(n_rows)]
-                    loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
+                    objective, loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
                     self.n_iter_ += 1
                     self.t_ += n_rows
                     history["loss"].append(loss)
-                    monitored = loss
+                    history["objective"].append(objective)
+                    # Without validation rows, what training minimises decides.
+                    monitored = objective
                     if validation is not None:
                         monitored = trainer.evaluate(*val_data)
                         history["val_loss"].append(monitored)
@@ -336,7 +339,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                         if validation is not None:
                             message += f", validation loss = {monitored:.8f}"
                         print(message)
-                    if not (np.isfinite(loss) and np.isfinite(monitored)):
+                    if not np.isfinite([loss, objective, monitored]).all():
                         stopped = "diverged"
                     elif not incremental:
                         stalled = stalled + 1 if monitored > best_loss - self.tol else 0

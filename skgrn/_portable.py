@@ -72,6 +72,13 @@ class _Objective(keras.Model):
         logits = self.logits(X, training=training)
         return logits if self.spec.ensemble_size > 1 else ops.expand_dims(logits, 1)
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Keras' logs, plus the loss of the members' averaged prediction (no penalty)."""
+        logs = dict(super().compute_metrics(x, y, y_pred, sample_weight))
+        losses = ensemble_loss(self.spec.output_activation, y, y_pred)
+        logs["ensemble_loss"] = ops.mean(ops.multiply(losses, sample_weight))
+        return logs
+
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         losses = ops.mean(member_losses(self.spec.output_activation, y, y_pred), axis=1)
         penalty = sum(ops.sum(ops.square(kernel)) for kernel in self.kernels)
@@ -110,16 +117,18 @@ class Trainer(TrainerState):
         return tuple(np.asarray(array, dtype=self.spec.dtype) for array in (X, Y, W))
 
     def train_epoch(self, X, Y, W, order, batch_size, penalty_scale):
-        """One pass over the rows in ``order``; returns the mean training objective."""
+        """One pass over the rows in ``order``; returns the mean training objective
+        and the mean loss of the ensemble's prediction (see skgrn._training)."""
         self._objective.penalty_scale.assign(penalty_scale)
-        total = 0.0
+        objective = loss = 0.0
         for start in range(0, len(order), batch_size):
             rows = order[start : start + batch_size]
-            loss = self._objective.train_on_batch(
+            logs = self._objective.train_on_batch(
                 X[rows], Y[rows], sample_weight=W[rows], return_dict=True
-            )["loss"]
-            total += float(loss) * len(rows)
-        return total / len(order)
+            )
+            objective += float(logs["loss"]) * len(rows)
+            loss += float(logs["ensemble_loss"]) * len(rows)
+        return objective / len(order), loss / len(order)
 
     def evaluate(self, X, Y, W):
         """Weighted mean loss of the ensemble's prediction on held-out rows."""

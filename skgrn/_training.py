@@ -143,18 +143,21 @@ class Trainer(TrainerState):
 
     # -- compiled work ------------------------------------------------------------
     def train_epoch(self, X, Y, W, order, batch_size, penalty_scale):
-        """One pass over the rows in ``order``; returns the mean training objective."""
-        return float(
-            self._run(
-                "train_epoch",
-                X,
-                Y,
-                W,
-                tf.constant(order, tf.int32),
-                tf.constant(batch_size, tf.int32),
-                tf.constant(penalty_scale, self.spec.dtype),
-            )
-        )
+        """One pass over the rows in ``order``.
+
+        Returns the mean training objective and the mean loss of the ensemble's
+        prediction (with dropout, without the penalty) over the epoch's minibatches.
+        """
+        means = self._run(
+            "train_epoch",
+            X,
+            Y,
+            W,
+            tf.constant(order, tf.int32),
+            tf.constant(batch_size, tf.int32),
+            tf.constant(penalty_scale, self.spec.dtype),
+        ).numpy()
+        return float(means[0]), float(means[1])
 
     def evaluate(self, X, Y, W):
         """Weighted mean loss of the ensemble's prediction on held-out rows
@@ -172,36 +175,42 @@ class Trainer(TrainerState):
         return logits if self.spec.ensemble_size > 1 else tf.expand_dims(logits, 1)
 
     def _row_losses(self, X, Y):
-        """Each row's loss, averaged over the ensemble members (with dropout)."""
+        """Each row's loss averaged over the ensemble members, and the loss of the
+        members' averaged prediction; with dropout."""
         logits = self._logits_by_member(X, training=True)
-        return tf.reduce_mean(member_losses(self.spec.output_activation, Y, logits), axis=1)
+        activation = self.spec.output_activation
+        members = tf.reduce_mean(member_losses(activation, Y, logits), axis=1)
+        return members, ensemble_loss(activation, Y, logits)
 
     def _penalty(self):
         """The squared norm of the kernels, before scaling by ``penalty_scale``."""
         return tf.add_n([tf.reduce_sum(tf.square(k)) for k in self._kernels])
 
     def _objective(self, X, Y, W, penalty_scale):
-        """Training objective: each member's loss, averaged, plus the penalty."""
-        return tf.reduce_mean(self._row_losses(X, Y) * W) + penalty_scale * self._penalty()
+        """Training objective (each member's loss, averaged, plus the penalty), and
+        the ensemble's loss."""
+        members, ensemble = self._row_losses(X, Y)
+        objective = tf.reduce_mean(members * W) + penalty_scale * self._penalty()
+        return objective, tf.reduce_mean(ensemble * W)
 
     def _train_epoch_graph(self, X, Y, W, order, batch_size, penalty_scale):
         n_rows = tf.shape(order)[0]
         n_batches = (n_rows + batch_size - 1) // batch_size
-        total = tf.zeros((), X.dtype)
+        totals = tf.zeros((2,), X.dtype)
         for batch in tf.range(n_batches):
             rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
-            loss = self._train_step(X, Y, W, rows, penalty_scale)
-            total += loss * tf.cast(tf.shape(rows)[0], X.dtype)
-        return total / tf.cast(n_rows, X.dtype)
+            losses = tf.stack(self._train_step(X, Y, W, rows, penalty_scale))
+            totals += losses * tf.cast(tf.shape(rows)[0], X.dtype)
+        return totals / tf.cast(n_rows, X.dtype)
 
     def _train_step(self, X, Y, W, rows, penalty_scale):
-        """One optimizer step on the table's ``rows``; returns their objective."""
+        """One optimizer step on the table's ``rows``; returns their objective and loss."""
         with tf.GradientTape() as tape:
-            loss = self._objective(
+            objective, loss = self._objective(
                 tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
             )
-        self.optimizer.apply(tape.gradient(loss, self._weights), self._weights)
-        return loss
+        self.optimizer.apply(tape.gradient(objective, self._weights), self._weights)
+        return objective, loss
 
     def _keep_graph(self):
         for kept, weight in zip(self._kept, self.model.weights, strict=True):
@@ -244,7 +253,9 @@ class MirroredTrainer(Trainer):
 
     def _train_step(self, X, Y, W, rows, penalty_scale):
         losses = self._strategy.run(self._replica_step, args=(X, Y, W, rows, penalty_scale))
-        return self._strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        return tuple(
+            self._strategy.reduce(tf.distribute.ReduceOp.SUM, part, axis=None) for part in losses
+        )
 
     def _replica_step(self, X, Y, W, rows, penalty_scale):
         replica = tf.distribute.get_replica_context()
@@ -253,10 +264,11 @@ class MirroredTrainer(Trainer):
         share = (n_rows + n_replicas - 1) // n_replicas
         first = tf.minimum(replica.replica_id_in_sync_group * share, n_rows)
         mine = rows[first : tf.minimum(first + share, n_rows)]
+        weights = tf.gather(W, mine) / tf.cast(n_rows, X.dtype)
         with tf.GradientTape() as tape:
-            losses = self._row_losses(tf.gather(X, mine), tf.gather(Y, mine))
-            loss = tf.reduce_sum(losses * tf.gather(W, mine)) / tf.cast(n_rows, X.dtype)
-            loss += penalty_scale * self._penalty() / n_replicas
+            members, ensemble = self._row_losses(tf.gather(X, mine), tf.gather(Y, mine))
+            objective = tf.reduce_sum(members * weights)
+            objective += penalty_scale * self._penalty() / n_replicas
         # Keras' optimizer sums the gradients over the replicas before applying them.
-        self.optimizer.apply(tape.gradient(loss, self._weights), self._weights)
-        return loss
+        self.optimizer.apply(tape.gradient(objective, self._weights), self._weights)
+        return objective, tf.reduce_sum(ensemble * weights)

@@ -138,8 +138,13 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
     model_ : keras.Model
         The trained network; it outputs class probabilities.
     history_ : dict
-        ``{"loss": [...], "val_loss": [...]}``, one value per epoch; validation
-        losses are NaN for epochs trained without early stopping.
+        ``{"loss": [...], "val_loss": [...], "objective": [...]}``, one value
+        per epoch. ``loss`` is the loss of the network's (ensemble-averaged)
+        prediction on the training rows, averaged over the epoch's minibatches
+        (with dropout); ``val_loss`` the same loss on the validation rows after
+        the epoch, NaN for epochs trained without early stopping; ``objective``
+        what training minimises: the ensemble members' mean loss plus the L2
+        penalty.
         ``pd.DataFrame(history_)`` makes it a table, and
         :class:`~skgrn.HistoryDisplay` plots it.
     feature_importances_ : ndarray of shape (n_features_in_,)

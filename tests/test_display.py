@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import fit_quietly
+from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import log_loss
 
 from skgrn import GRNClassifier, GRNRegressor, HistoryDisplay
 
@@ -43,10 +45,25 @@ def close_figures():
 def test_history_is_a_table_in_one_call(fitted, request):
     estimator = request.getfixturevalue(fitted)
     table = pd.DataFrame(estimator.history_)
-    assert list(table.columns) == ["loss", "val_loss"]
+    assert list(table.columns) == ["loss", "val_loss", "objective"]
     assert len(table) == estimator.n_iter_
-    assert table["loss"].notna().all()
+    assert table[["loss", "objective"]].notna().all().all()
     assert table["val_loss"].notna().all() == (fitted == "early")
+    # The objective adds the L2 penalty, which the losses leave out.
+    assert (table["objective"] > table["loss"]).all()
+
+
+def test_training_and_validation_losses_measure_the_same_thing():
+    """``loss`` is the ensemble's loss on the training rows, as ``val_loss`` is on the
+    validation rows: with one full-batch step an epoch, epoch 2's ``loss`` is the log
+    loss of what the network predicts after epoch 1."""
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    clf = GRNClassifier(batch_size=90, max_iter=1, warm_start=True, alpha=10.0, random_state=0)
+    fit_quietly(clf, X, y)
+    after_one_epoch = log_loss(y, clf.predict_proba(X))
+    fit_quietly(clf, X, y)
+    assert clf.history_["loss"][1] == pytest.approx(after_one_epoch, rel=1e-6)
+    assert clf.history_["objective"][1] > 2 * clf.history_["loss"][1]
 
 
 def test_display_draws_both_losses_and_marks_the_best_epoch(early):

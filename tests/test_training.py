@@ -139,7 +139,7 @@ def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):
     # A large, constant learning rate on small batches makes the loss bounce.
     bouncy = dict(learning_rate="constant", learning_rate_init=0.05, batch_size=32)
     clf = fit_quietly(make_clf(max_iter=40, **bouncy), X, y)
-    best_epoch = int(np.argmin(clf.history_["loss"])) + 1
+    best_epoch = int(np.argmin(clf.history_["objective"])) + 1
     assert best_epoch < clf.n_iter_
     shorter = fit_quietly(make_clf(max_iter=best_epoch, **bouncy), X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), shorter.predict_proba(X))
@@ -506,7 +506,7 @@ def failing_epochs(monkeypatch, after, failure):
         train_epoch(trainer, *args)
         for weight in trainer.model.weights:
             weight.assign(np.full(weight.shape, np.nan))
-        return float("nan")
+        return float("nan"), float("nan")
 
     monkeypatch.setattr(Trainer, "train_epoch", epoch)
 

@@ -92,15 +92,16 @@ def bullets(lines):
     return "\n".join(f"- {line}" for line in lines)
 
 
-def publish(name, title, description, tables, lines, path):
+def publish(name, title, description, tables, lines, path, data_dir=None):
     """Print ``tables`` and the verdict ``lines``; with a ``path``, also write them there
-    as section ``name``, after the title, the command, the machine and ``description``."""
+    as section ``name``, after the title, the command (``data_dir`` shown as DATA_DIR),
+    the machine and ``description``."""
     print()
     print("\n\n".join(tables))
     print()
     print("\n".join(lines))
     if path is not None:
-        blocks = [*header_blocks(title), description, *tables, bullets(lines)]
+        blocks = [*header_blocks(title, data_dir), description, *tables, bullets(lines)]
         write_section(path, name, section(name, blocks))
         print(f"\nWrote {path}")
 

@@ -61,8 +61,9 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         embedding) is embedded in 16 dimensions and transformed by its own
         gated residual network; a gated residual network over all of them
         gives softmax selection weights, and the blocks read the weighted sum.
-        The average weights are ``feature_importances_``. It costs about
-        ``n_features`` times more arithmetic per row than the first block.
+        The average weights are ``feature_importances_``. Off by default:
+        on the development tables it was less accurate on 4 of 10 and took
+        about 3 times as long to fit (see docs/benchmarks.md).
     ensemble_size : int or "auto", default="auto"
         Number of networks trained together and averaged. They share the
         blocks; each has its own trainable view of the input (initially

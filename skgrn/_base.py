@@ -39,6 +39,13 @@ _MIN_AUTO_BATCH = 128
 _MAX_AUTO_BATCH = 512
 # learning_rate="adaptive" divides the learning rate by this after a plateau.
 _ADAPTIVE_LR_DIVISOR = 5
+# numeric_embedding: bins of a piecewise-linear embedding and frequencies of a
+# periodic one, per numeric column, and the width of each column's embedding.
+_EMBEDDING_BINS = 16
+_EMBEDDING_FREQUENCIES = 16
+_EMBEDDING_UNITS = 8
+# numeric_embedding="auto": what it means.
+_AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
 # Largest seed handed to the network builder, leaving room for the seeds it derives.
 _MAX_SEED = 2**30
 
@@ -85,6 +92,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "slow_position": [StrOptions({"before", "after"})],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "variable_selection": ["boolean"],
+        "numeric_embedding": [StrOptions({"auto", "piecewise_linear", "periodic"}), None],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -113,6 +121,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         slow_position,
         dropout_rate,
         variable_selection,
+        numeric_embedding,
         ensemble_size,
         alpha,
         batch_size,
@@ -136,6 +145,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.slow_position = slow_position
         self.dropout_rate = dropout_rate
         self.variable_selection = variable_selection
+        self.numeric_embedding = numeric_embedding
         self.ensemble_size = ensemble_size
         self.alpha = alpha
         self.batch_size = batch_size
@@ -200,8 +210,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         y = self._validate_targets(y, first_call, classes)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         row_weight = sample_weight
+        numeric_embedding = self._numeric_embedding(first_call)
+        n_bins = _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else 0
         layout = (
-            learn_layout(X, sample_weight, self.categorical_features)
+            learn_layout(X, sample_weight, self.categorical_features, n_bins=n_bins)
             if first_call
             else self._layout
         )
@@ -229,6 +241,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             dtype=network_dtype(layout.dtype),
             variable_selection=bool(self.variable_selection),
             indicator_columns=layout.indicator_columns if self.variable_selection else (),
+            **self._embedding_spec(numeric_embedding, len(layout.numeric)),
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -279,6 +292,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             self._layout = layout
             self._spec = spec
             self.model_ = build_network(spec, seed=int(rng.randint(_MAX_SEED)))
+            if spec.numeric_embedding == "piecewise_linear":
+                self.model_.get_layer("numeric_embedding").set_bins(
+                    [column.bin_edges for column in layout.numeric]
+                )
             self._optimizer_state = None
             self.n_iter_ = 0
             self.t_ = 0
@@ -397,6 +414,31 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         )
         # Each row's weights sum to 1 up to rounding; so does their average.
         return importances / importances.sum()
+
+    def _numeric_embedding(self, first_call):
+        """The numeric embedding this fit trains with: None or one of the kinds."""
+        if self.numeric_embedding != "auto":
+            return self.numeric_embedding
+        if not first_call:
+            # Chosen once, by the first fit: later calls continue that network.
+            return self._spec.numeric_embedding
+        return _AUTO_NUMERIC_EMBEDDING
+        return self.numeric_embedding
+
+    @staticmethod
+    def _embedding_spec(numeric_embedding, n_numeric):
+        """The NetworkSpec fields of the numeric embedding of ``n_numeric`` columns."""
+        if numeric_embedding is None or n_numeric == 0:
+            return {}
+        terms = (
+            _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else _EMBEDDING_FREQUENCIES
+        )
+        return {
+            "numeric_embedding": numeric_embedding,
+            "n_embedded": n_numeric,
+            "embedding_terms": terms,
+            "numeric_units": _EMBEDDING_UNITS,
+        }
 
     def _stratify_validation(self, y):
         return False

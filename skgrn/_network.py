@@ -16,6 +16,7 @@ import numpy as np
 from keras import ops
 
 from skgrn import _fixed_order
+from skgrn._embeddings import NumericEmbedding
 from skgrn._selection import VariableSelection
 from skgrn.layers import FixedOrderDense, GatedResidualNetwork, SlowNetwork
 
@@ -210,6 +211,17 @@ class NetworkSpec:
     # defaults keep specs pickled before these fields existed usable.
     variable_selection: bool = False
     indicator_columns: tuple = ()  # the numeric column of each missing-value indicator
+    # Numeric embeddings (see skgrn._embeddings) of the n_embedded scaled numeric
+    # columns that lead the input: None, "piecewise_linear" or "periodic".
+    numeric_embedding: str | None = None
+    n_embedded: int = 0
+    embedding_terms: int = 0  # bins or frequencies per column
+    numeric_units: int = 1  # width of each embedded column
+
+    @property
+    def embedded_numeric_width(self):
+        """Width of the float part of the input once the numeric columns are embedded."""
+        return self.n_numeric + self.n_embedded * (self.numeric_units - 1)
 
     def to_dict(self):
         return asdict(self)
@@ -222,7 +234,8 @@ class NetworkSpec:
         numeric column, every unit of an embedding to its categorical column.
         """
         n_scaled = self.n_numeric - len(self.indicator_columns)
-        variables = list(range(n_scaled)) + list(self.indicator_columns)
+        variables = [column for column in range(n_scaled) for _ in range(self.numeric_units)]
+        variables += list(self.indicator_columns)
         for index, width in enumerate(self.embedding_dims):
             variables += [n_scaled + index] * width
         return tuple(variables)
@@ -277,7 +290,7 @@ def build_network(spec, seed):
     """
     dtype = spec.dtype
     # The layers derive distinct sublayer seeds from consecutive ones.
-    seeds = iter(range(seed, seed + spec.n_blocks + 5))
+    seeds = iter(range(seed, seed + spec.n_blocks + 6))
     inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
 
     def slow_network(width):
@@ -291,12 +304,26 @@ def build_network(spec, seed):
         )
 
     hidden = inputs
-    width = spec.n_features
+    if spec.numeric_embedding is not None:
+        hidden = NumericEmbedding(
+            spec.numeric_embedding,
+            spec.n_embedded,
+            spec.embedding_terms,
+            spec.numeric_units,
+            seed=next(seeds),
+            dtype=dtype,
+            name="numeric_embedding",
+        )(hidden)
+    width = spec.embedded_numeric_width + len(spec.embedding_rows)
     if spec.embedding_rows:
         hidden = ColumnEmbedding(
-            spec.n_numeric, spec.embedding_rows, spec.embedding_dims, dtype=dtype, name="columns"
+            spec.embedded_numeric_width,
+            spec.embedding_rows,
+            spec.embedding_dims,
+            dtype=dtype,
+            name="columns",
         )(hidden)
-        width = spec.n_numeric + sum(spec.embedding_dims)
+        width = spec.embedded_numeric_width + sum(spec.embedding_dims)
     if spec.variable_selection:
         hidden, _ = VariableSelection(
             spec.variable_of_input(),

@@ -24,6 +24,11 @@ near-linear development tables.) Medians, quartiles and categories are learned
 with the sample weights, so integer weights are exactly equivalent to repeated
 rows. Missing numeric values become the median (0 after scaling) plus the
 indicator.
+
+For the network's numeric embeddings (see :mod:`skgrn._embeddings`), each
+numeric column also keeps the edges of its quantile bins, in the scaled
+units the network reads: weighted quantiles at evenly spaced levels, so that
+integer weights give the edges of repeated rows, with repeated values merged.
 """
 
 from dataclasses import dataclass, field
@@ -80,6 +85,13 @@ class NumericColumn:
     center: float  # weighted median
     spread: float  # robust standard deviation: IQR / 1.349, or a fallback
     has_indicator: bool  # missing values were seen at fit
+    # Increasing edges of the column's quantile bins, in scaled units (one
+    # more than its bins); empty when no bins were asked for.
+    bin_edges: tuple = ()
+
+    def scale(self, values):
+        """``values`` (float64, no NaN) in the units the network reads."""
+        return _soft_clip((np.asarray(values, dtype=np.float64) - self.center) / self.spread)
 
 
 @dataclass
@@ -383,8 +395,12 @@ def _column_kinds(X, categorical_features):
 
 
 # -- learning ---------------------------------------------------------------------------
-def learn_layout(X, sample_weight, categorical_features):
-    """Describe the columns of the training table ``X`` (from :func:`as_table`)."""
+def learn_layout(X, sample_weight, categorical_features, n_bins=0):
+    """Describe the columns of the training table ``X`` (from :func:`as_table`).
+
+    With ``n_bins > 0``, each numeric column also gets the edges of up to
+    ``n_bins`` quantile bins.
+    """
     kinds = _column_kinds(X, categorical_features)
     positive = sample_weight > 0
     layout = TableLayout(kinds=kinds, dtype=_float_dtype(X))
@@ -395,14 +411,17 @@ def learn_layout(X, sample_weight, categorical_features):
             values = _numeric_values(values, label)
             present = positive & ~np.isnan(values)
             center, spread = _robust_location_scale(values[present], sample_weight[present])
-            layout.numeric.append(
-                NumericColumn(
-                    label=label,
-                    center=center,
-                    spread=spread,
-                    has_indicator=bool(np.isnan(values[positive]).any()),
-                )
+            column = NumericColumn(
+                label=label,
+                center=center,
+                spread=spread,
+                has_indicator=bool(np.isnan(values[positive]).any()),
             )
+            if n_bins:
+                column.bin_edges = _bin_edges(
+                    column, values[present], sample_weight[present], n_bins
+                )
+            layout.numeric.append(column)
         else:
             values = pd.Series(np.asarray(values, dtype=object))
             present = positive & ~values.isna().to_numpy()
@@ -465,6 +484,22 @@ def _robust_location_scale(values, weights):
     if not spread > 0:
         spread = 1.0
     return float(center), float(spread)
+
+
+def _bin_edges(column, values, weights, n_bins):
+    """Edges of up to ``n_bins`` quantile bins of one column, in scaled units.
+
+    The edges are the weighted quantiles at levels 0, 1/n_bins, ..., 1 (the
+    smallest and largest values included), scaled as the network sees them;
+    equal edges (a value that fills more than one bin) are merged, so a
+    column with k distinct values has at most k - 1 bins, and a constant
+    column none.
+    """
+    if values.size == 0:
+        return (0.0,)
+    levels = np.linspace(0.0, 1.0, n_bins + 1)
+    edges = np.unique(column.scale(_weighted_quantiles(values, weights, levels)))
+    return tuple(edges.tolist())
 
 
 def _soft_clip(z):

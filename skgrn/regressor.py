@@ -59,6 +59,15 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         The average weights are ``feature_importances_``. Off by default:
         on the development tables it was less accurate on 4 of 10 and took
         about 3 times as long to fit (see docs/benchmarks.md).
+    numeric_embedding : {"auto", "piecewise_linear", "periodic"} or None, \
+            default="auto"
+        How the network reads each numeric column. ``"piecewise_linear"``
+        embeds a column through its quantile bins, learned at ``fit`` with
+        the sample weights (Gorishniy et al., 2022), so that the network can
+        learn threshold-like effects as trees do; ``"periodic"`` through
+        learned frequencies (RealMLP's embedding); ``None`` reads the scaled
+        value as one number. ``"auto"`` is ``"piecewise_linear"``; see
+        docs/defaults.md for the benchmark that chose it.
     ensemble_size : int or "auto", default="auto"
         Number of networks trained together and averaged. They share the
         blocks; each has its own trainable view of the input (initially
@@ -189,6 +198,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         slow_position="after",
         dropout_rate=0.0,
         variable_selection=False,
+        numeric_embedding="auto",
         ensemble_size="auto",
         alpha=1.0,
         batch_size="auto",
@@ -213,6 +223,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
             slow_position=slow_position,
             dropout_rate=dropout_rate,
             variable_selection=variable_selection,
+            numeric_embedding=numeric_embedding,
             ensemble_size=ensemble_size,
             alpha=alpha,
             batch_size=batch_size,

@@ -508,6 +508,7 @@ def assert_same_layout(left, right):
     for a, b in zip(left.numeric, right.numeric, strict=True):
         assert (a.center, a.spread) == (b.center, b.spread)
         assert a.has_indicator == b.has_indicator
+        assert a.bin_edges == b.bin_edges
     assert len(left.categorical) == len(right.categorical)
     for a, b in zip(left.categorical, right.categorical, strict=True):
         np.testing.assert_array_equal(a.categories, b.categories)

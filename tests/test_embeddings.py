@@ -1,0 +1,208 @@
+"""Numeric embeddings: the layer's encodings, the bins fit learns, and the estimators with them."""
+
+import pickle
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import fit_quietly
+from sklearn.metrics import r2_score
+
+import skgrn
+from skgrn import GRNClassifier, GRNRegressor
+from skgrn._embeddings import NumericEmbedding
+from skgrn._network import to_numpy
+from skgrn._tabular import learn_layout
+
+KINDS = ["piecewise_linear", "periodic", None]
+SMALL = dict(max_iter=20, random_state=0)
+
+
+def outputs(layer, inputs):
+    return to_numpy(layer(np.asarray(inputs, dtype="float32")))
+
+
+def identity_map(layer):
+    """Make the layer's per-column linear map the identity, so it outputs the encoding."""
+    layer.weight.assign(np.zeros(layer.weight.shape))
+    layer.bias.assign(np.zeros(layer.bias.shape))
+    layer.kernel.assign(np.broadcast_to(np.eye(layer.n_terms), layer.kernel.shape))
+
+
+def test_piecewise_linear_encoding_follows_the_definition():
+    layer = NumericEmbedding("piecewise_linear", n_columns=2, n_terms=4, units=4, seed=0)
+    layer.build((None, 3))
+    # Column 0 has four bins of width 1; column 1 a single bin [0, 2).
+    layer.set_bins([np.array([0.0, 1.0, 2.0, 3.0, 4.0]), np.array([0.0, 2.0])])
+    identity_map(layer)
+    values = np.array([-1.0, 0.5, 2.5, 5.0])
+    inputs = np.stack([values, values, np.arange(4.0)], axis=1)  # the third passes through
+    result = outputs(layer, inputs)
+    assert result.shape == (4, 2 * 4 + 1)
+    # Left of its bin a value counts 1, right of it 0, inside it the fraction
+    # covered; the first bin extends below the edges and the last above them.
+    np.testing.assert_allclose(
+        result[:, :4], [[-1, 0, 0, 0], [0.5, 0, 0, 0], [1, 1, 0.5, 0], [1, 1, 1, 2]]
+    )
+    # A column with one bin is linear on both sides; its unused bins stay 0.
+    np.testing.assert_allclose(
+        result[:, 4:8], [[-0.5, 0, 0, 0], [0.25, 0, 0, 0], [1.25, 0, 0, 0], [2.5, 0, 0, 0]]
+    )
+    np.testing.assert_array_equal(result[:, 8], np.arange(4.0))
+
+
+def test_piecewise_linear_embedding_starts_linear_in_each_column():
+    """The bins' map starts at zero (TabM's version B): each column's embedding is
+    then an affine function of its value, and training adds bins where they help."""
+    layer = NumericEmbedding("piecewise_linear", n_columns=1, n_terms=8, units=3, seed=0)
+    layer.build((None, 1))
+    layer.set_bins([np.linspace(-2, 2, 9)])
+    values = np.linspace(-3, 3, 7)[:, None]
+    result = outputs(layer, values)
+    slope = to_numpy(layer.weight)[0]
+    np.testing.assert_allclose(result - result[:1], (values - values[0]) * slope, atol=1e-6)
+
+
+def test_periodic_embedding_keeps_the_value_beside_its_waves():
+    layer = NumericEmbedding("periodic", n_columns=2, n_terms=8, units=4, seed=0)
+    values = np.random.default_rng(0).normal(size=(5, 2))
+    result = outputs(layer, values)
+    assert result.shape == (5, 8)
+    np.testing.assert_allclose(result[:, [0, 4]], values, rtol=1e-6)
+    # Columns get their own frequencies.
+    frequencies = to_numpy(layer.frequencies)
+    assert frequencies.shape == (2, 8) and not np.allclose(frequencies[0], frequencies[1])
+
+
+@pytest.mark.parametrize("kind", ["piecewise_linear", "periodic"])
+def test_layer_config_round_trips(kind):
+    layer = NumericEmbedding(kind, n_columns=3, n_terms=4, units=5, seed=7, name="numbers")
+    copy = NumericEmbedding.from_config(layer.get_config())
+    assert copy.get_config() == layer.get_config()
+    with pytest.raises(ValueError, match="kind must be one of"):
+        NumericEmbedding("splines", n_columns=1, n_terms=2, units=2, seed=0)
+
+
+# -- the bins fit learns ------------------------------------------------------------
+def test_bin_edges_are_quantiles_in_the_networks_units():
+    frame = pd.DataFrame({"x": np.arange(101.0), "constant": 3.0, "flag": np.arange(101) % 2})
+    layout = learn_layout(frame, np.ones(101), "from_dtype", n_bins=4)
+    x, constant, flag = layout.numeric
+    np.testing.assert_allclose(x.bin_edges, x.scale([0.0, 25.0, 50.0, 75.0, 100.0]))
+    assert constant.bin_edges == (0.0,)  # one edge: no bins
+    assert len(flag.bin_edges) == 2  # two values: one bin
+    assert learn_layout(frame, np.ones(101), "from_dtype").numeric[0].bin_edges == ()
+
+
+def test_bin_edges_of_integer_weights_are_those_of_repeated_rows():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": np.round(rng.normal(size=60), 1)})
+    weights = rng.integers(0, 4, 60)
+    repeated = frame.loc[frame.index.repeat(weights)]
+    weighted = learn_layout(frame, weights.astype(float), "from_dtype", n_bins=16)
+    plain = learn_layout(repeated, np.ones(len(repeated)), "from_dtype", n_bins=16)
+    assert weighted.numeric[0].bin_edges == plain.numeric[0].bin_edges
+    assert len(weighted.numeric[0].bin_edges) > 8
+
+
+def test_fitted_network_holds_the_layouts_bins():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.exponential(size=200)})
+    X.loc[::9, "b"] = np.nan
+    reg = fit_quietly(GRNRegressor(numeric_embedding="piecewise_linear", **SMALL), X, X["a"])
+    layer = reg.model_.get_layer("numeric_embedding")
+    lower = to_numpy(layer.lower)
+    for column, numeric in enumerate(reg._layout.numeric):
+        edges = np.asarray(numeric.bin_edges)
+        np.testing.assert_allclose(lower[column, : len(edges) - 1], edges[:-1], rtol=1e-6)
+    assert reg._spec.embedding_terms == lower.shape[1]
+
+
+# -- the estimators with each embedding ---------------------------------------------
+@pytest.fixture(scope="module")
+def mixed():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=240),
+            "z": rng.uniform(size=240),
+            "shop": rng.choice(["north", "south", "east"], 240),
+        }
+    )
+    X.loc[::7, "z"] = np.nan
+    y = np.where(X["x"] > 0.3, 2.0, 0.0) + (X["shop"] == "north") + 0.1 * rng.normal(size=240)
+    return X, y
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
+    X, y = mixed
+    first = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
+    second = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    assert first._spec.numeric_embedding == kind
+    clf = fit_quietly(GRNClassifier(numeric_embedding=kind, **SMALL), X, y > 1)
+    assert clf.predict_proba(X).shape == (240, 2)
+
+
+def test_auto_is_piecewise_linear(mixed):
+    X, y = mixed
+    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding == "piecewise_linear"
+
+
+def test_piecewise_linear_embedding_learns_a_threshold(mixed):
+    """A step in one column is what the bins are for: they fit it better than the
+    plain network does in the same number of epochs."""
+    X, y = mixed
+    params = dict(random_state=0, max_iter=60)
+    plain = fit_quietly(GRNRegressor(numeric_embedding=None, **params), X, y)
+    binned = fit_quietly(GRNRegressor(numeric_embedding="piecewise_linear", **params), X, y)
+    assert r2_score(y, binned.predict(X)) > r2_score(y, plain.predict(X))
+
+
+def test_table_without_numeric_columns_has_no_numeric_embedding():
+    X = pd.DataFrame({"shop": list("abcab") * 8})
+    reg = fit_quietly(GRNRegressor(**SMALL), X, np.arange(40.0))
+    assert reg._spec.numeric_embedding is None
+
+
+@pytest.mark.parametrize("kind", ["piecewise_linear", "periodic"])
+def test_pickle_and_file_round_trips_predict_identically(mixed, kind, tmp_path):
+    X, y = mixed
+    reg = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
+    skgrn.save(reg, tmp_path / "model.skgrn")
+    np.testing.assert_array_equal(skgrn.load(tmp_path / "model.skgrn").predict(X), reg.predict(X))
+    reg.model_.save(tmp_path / "network.keras")
+    network = keras.saving.load_model(tmp_path / "network.keras", safe_mode=True)
+    encoded = reg._layout.encode(X)
+    np.testing.assert_array_equal(to_numpy(network(encoded)), to_numpy(reg.model_(encoded)))
+
+
+def test_warm_start_refuses_another_embedding(mixed):
+    X, y = mixed
+    reg = fit_quietly(GRNRegressor(warm_start=True, numeric_embedding="periodic", **SMALL), X, y)
+    before = reg.predict(X)
+    reg.set_params(numeric_embedding="piecewise_linear")
+    with pytest.raises(ValueError, match="numeric_embedding"):
+        reg.fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+def test_partial_fit_keeps_the_bins_of_the_first_chunk(mixed):
+    X, y = mixed
+    reg = GRNRegressor(random_state=0)
+    reg.partial_fit(X.iloc[:120], y[:120])
+    edges = [column.bin_edges for column in reg._layout.numeric]
+    shifted = X.iloc[120:].assign(x=X["x"].iloc[120:] + 5)
+    reg.partial_fit(shifted, y[120:])
+    assert [column.bin_edges for column in reg._layout.numeric] == edges
+
+
+def test_variable_selection_reads_the_embedded_columns(mixed):
+    X, y = mixed
+    reg = fit_quietly(GRNRegressor(variable_selection=True, **SMALL), X, y)
+    assert reg._spec.numeric_embedding == "piecewise_linear"
+    assert reg.feature_importances_.shape == (3,)
+    np.testing.assert_allclose(reg.feature_importances_.sum(), 1.0)

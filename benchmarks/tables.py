@@ -37,6 +37,7 @@ A GRN variant against baselines measured once: save the baselines' runs, then re
 ``--save`` writes every run (table, seed, model, score, seconds, n_iter) as CSV.
 ``--reuse`` takes the runs of models not in ``--models`` from such files, matched by
 table and seed; a reused model must have a run for every table and seed of this run.
+``--models`` with no model fits nothing and reports the reused runs alone.
 
 ``--write`` replaces the section between ``<!-- tables:start -->`` and
 ``<!-- tables:end -->`` of that markdown file and leaves the rest alone.
@@ -712,7 +713,13 @@ def parse_args(argv=None):
     names = [table.name for table in TABLES]
     parser.add_argument("--tables", nargs="+", choices=names, help="default: all")
     parser.add_argument("--skip-tables", nargs="+", choices=names, default=[], help="exclude")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument(
+        "--models",
+        nargs="*",
+        choices=MODELS,
+        default=list(MODELS),
+        help="models to fit; none (with --reuse) reports earlier runs only",
+    )
     parser.add_argument(
         "--grn-params", type=json.loads, default={}, help="JSON dict of GRN constructor overrides"
     )
@@ -738,6 +745,8 @@ def parse_args(argv=None):
         if not path.is_file():
             parser.error(f"--reuse: {path} is not a file")
     args.models = [name for name in MODELS if name in args.models]
+    if not args.models and not args.reuse:
+        parser.error("--models without models only reports earlier runs: give --reuse")
     if missing := missing_packages(args.models):
         needs = ", ".join(f"{model} needs {package}" for model, package in missing.items())
         parser.error(

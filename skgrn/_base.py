@@ -45,7 +45,7 @@ _EMBEDDING_BINS = 16
 _EMBEDDING_FREQUENCIES = 16
 _EMBEDDING_UNITS = 8
 # numeric_embedding="auto": what it means.
-_AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
+_AUTO_NUMERIC_EMBEDDING = "periodic"
 # Largest seed handed to the network builder, leaving room for the seeds it derives.
 _MAX_SEED = 2**30
 

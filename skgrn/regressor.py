@@ -66,8 +66,8 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         the sample weights (Gorishniy et al., 2022), so that the network can
         learn threshold-like effects as trees do; ``"periodic"`` through
         learned frequencies (RealMLP's embedding); ``None`` reads the scaled
-        value as one number. ``"auto"`` is ``"piecewise_linear"``; see
-        docs/defaults.md for the benchmark that chose it.
+        value as one number. ``"auto"`` is ``"periodic"``, the more accurate
+        of the two on the development tables (see docs/defaults.md).
     ensemble_size : int or "auto", default="auto"
         Number of networks trained together and averaged. They share the
         blocks; each has its own trainable view of the input (initially

@@ -146,9 +146,9 @@ def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
     assert clf.predict_proba(X).shape == (240, 2)
 
 
-def test_auto_is_piecewise_linear(mixed):
+def test_auto_is_periodic(mixed):
     X, y = mixed
-    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding == "piecewise_linear"
+    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding == "periodic"
 
 
 def test_piecewise_linear_embedding_learns_a_threshold(mixed):
@@ -202,7 +202,8 @@ def test_partial_fit_keeps_the_bins_of_the_first_chunk(mixed):
 
 def test_variable_selection_reads_the_embedded_columns(mixed):
     X, y = mixed
-    reg = fit_quietly(GRNRegressor(variable_selection=True, **SMALL), X, y)
-    assert reg._spec.numeric_embedding == "piecewise_linear"
+    reg = fit_quietly(
+        GRNRegressor(variable_selection=True, numeric_embedding="piecewise_linear", **SMALL), X, y
+    )
     assert reg.feature_importances_.shape == (3,)
     np.testing.assert_allclose(reg.feature_importances_.sum(), 1.0)

@@ -423,7 +423,6 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             # Chosen once, by the first fit: later calls continue that network.
             return self._spec.numeric_embedding
         return _AUTO_NUMERIC_EMBEDDING
-        return self.numeric_embedding
 
     @staticmethod
     def _embedding_spec(numeric_embedding, n_numeric):
@@ -517,6 +516,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         state = dict(state)
         check_version(type(self).__name__, state.pop("_skgrn_version", "before 0.1.0"))
         weights = state.pop("_model_weights", None)
+        # Estimators pickled before numeric_embedding existed read columns as numbers.
+        state.setdefault("numeric_embedding", None)
         super().__setstate__(state)
         if weights is not None:
             self.model_ = build_network(self._spec, seed=0)

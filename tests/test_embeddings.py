@@ -207,3 +207,15 @@ def test_variable_selection_reads_the_embedded_columns(mixed):
     )
     assert reg.feature_importances_.shape == (3,)
     np.testing.assert_allclose(reg.feature_importances_.sum(), 1.0)
+
+
+def test_pickles_from_before_numeric_embedding_load_without_it(mixed):
+    X, y = mixed
+    reg = fit_quietly(GRNRegressor(numeric_embedding=None, warm_start=True, **SMALL), X, y)
+    state = reg.__getstate__()
+    del state["numeric_embedding"]  # what an older skgrn pickled
+    old = GRNRegressor.__new__(GRNRegressor)
+    old.__setstate__(state)
+    assert old.get_params()["numeric_embedding"] is None
+    np.testing.assert_array_equal(old.predict(X), reg.predict(X))
+    fit_quietly(old, X, y)  # warm start continues the same network

@@ -81,9 +81,9 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         Strength of the L2 penalty on the dense kernels, as in
         :class:`~sklearn.neural_network.MLPRegressor`.
     batch_size : int or "auto", default="auto"
-        Rows per minibatch. ``"auto"`` takes about ten steps per epoch:
-        ``n_samples // 10`` rows, at least 128 (or all rows when fewer) and at
-        most 512.
+        Rows per minibatch. ``"auto"`` is 128 rows (all rows when fewer): on
+        large tables more, smaller steps per epoch were more accurate than
+        steps of 512 rows (see docs/defaults.md).
     learning_rate : {"constant", "adaptive"}, default="adaptive"
         Learning rate schedule of the Adam optimizer. ``"adaptive"`` divides
         the rate by 5 each time the monitored loss (validation loss with early

@@ -42,7 +42,8 @@ def test_member_views_start_as_random_signs(X, y):
     clf = fit_quietly(GRNClassifier(ensemble_size=4, **{**SMALL, "max_iter": 1}), X, y)
     # The first epoch moves the scales only a little from +-1.
     scale = to_numpy(clf.model_.get_layer("members").scale)
-    assert scale.shape == (4, X.shape[1])
+    # One scale per column of the input after the numeric embedding.
+    assert scale.shape == (4, X.shape[1] * clf._spec.numeric_units)
     np.testing.assert_allclose(np.abs(scale), 1.0, atol=0.1)
     assert (scale > 0).any() and (scale < 0).any()
 

@@ -18,7 +18,10 @@ from helpers import fit_quietly
 from skgrn import GRNClassifier, GRNRegressor, _forward
 from skgrn._forward import get_forward_pass
 
-SMALL = dict(max_iter=3, random_state=0)
+# The piecewise-linear embedding: with it (and without an embedding) the traced
+# graph reproduces model_.predict bit for bit; the periodic default is tested
+# on its own below.
+SMALL = dict(max_iter=3, random_state=0, numeric_embedding="piecewise_linear")
 N_ROWS = 300
 
 
@@ -127,3 +130,18 @@ def test_prediction_in_another_thread_is_identical(fitted, data):
     thread.start()
     thread.join()
     np.testing.assert_array_equal(results["other"], estimator.predict(X))
+
+
+def test_periodic_embedding_agrees_with_keras_predict_to_rounding(data):
+    """With the periodic embedding (the default) the traced graph and a graph traced
+    from the fitted network itself differ in the last bits of some rows (about
+    1e-7 in float32): a gap not yet explained, so the docs claim no more than this.
+    The traced graph itself is deterministic: copies and reloads predict identically."""
+    import pickle
+
+    X, y = data
+    regressor = fit_quietly(GRNRegressor(**{**SMALL, "numeric_embedding": "periodic"}), X, y)
+    outputs = regressor._forward(X)
+    np.testing.assert_allclose(outputs, keras_outputs(regressor, X), rtol=1e-5, atol=1e-6)
+    reloaded = pickle.loads(pickle.dumps(regressor))
+    np.testing.assert_array_equal(reloaded._forward(X), outputs)

@@ -244,6 +244,8 @@ BAD_VALUES += [
     ("early_stopping", "always"),
     ("warm_start", 1.0),
     ("variable_selection", 1),
+    ("numeric_embedding", "splines"),
+    ("numeric_embedding", True),
     ("learning_rate", "cosine"),
     ("learning_rate", 0.1),
     ("ensemble_size", "many"),

@@ -322,6 +322,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         # without a validation split), so that pd.DataFrame(history_) has a row per epoch.
         for values in history.values():
             values += [np.nan] * (len(history["loss"]) - len(values))
+        first_iter, first_t, first_recorded = self.n_iter_, self.t_, len(history["loss"])
         best_loss, best_epoch, stalled = np.inf, None, 0
         learning_rate = float(self.learning_rate_init)
         plateau = max(1, self.n_iter_no_change // 2)
@@ -372,6 +373,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                         trainer.set_learning_rate(learning_rate)
         except KeyboardInterrupt:
             stopped = "interrupted"
+            # Ctrl-C can land between an epoch's updates: keep the epochs fully recorded.
+            recorded = min(len(values) for values in history.values())
+            for values in history.values():
+                del values[recorded:]
+            self.n_iter_ = first_iter + recorded - first_recorded
+            self.t_ = first_t + (self.n_iter_ - first_iter) * n_rows
 
         if best_epoch is not None:
             self.model_.set_weights(trainer.kept_weights())

@@ -146,9 +146,19 @@ def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
     assert clf.predict_proba(X).shape == (240, 2)
 
 
-def test_auto_is_periodic(mixed):
+def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
+    """"auto" is periodic from 2,000 rows on and no embedding below (the small
+    development tables were more accurate without); partial_fit's first chunk
+    decides, as it does the ensemble's size."""
     X, y = mixed
-    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding == "periodic"
+    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding is None
+    large_X = pd.concat([X] * 9, ignore_index=True).iloc[:2000]
+    large_y = np.tile(y, 9)[:2000]
+    large = fit_quietly(GRNRegressor(max_iter=1, random_state=0), large_X, large_y)
+    assert large._spec.numeric_embedding == "periodic"
+    chunked = GRNRegressor(random_state=0).partial_fit(X, y)
+    chunked.partial_fit(large_X, large_y)
+    assert chunked._spec.numeric_embedding is None
 
 
 def test_piecewise_linear_embedding_learns_a_threshold(mixed):

@@ -147,9 +147,9 @@ def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
 
 
 def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
-    """"auto" is periodic from 2,000 rows on and no embedding below (the small
-    development tables were more accurate without); partial_fit's first chunk
-    decides, as it does the ensemble's size."""
+    """The "auto" embedding is periodic from 2,000 rows on and none below (the
+    small development tables were more accurate without); partial_fit's first
+    chunk decides, as it does the ensemble's size."""
     X, y = mixed
     assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding is None
     large_X = pd.concat([X] * 9, ignore_index=True).iloc[:2000]

@@ -31,8 +31,15 @@ from skgrn._network import (
 )
 from skgrn._state import TrainerState
 
-#: Rows per call when predicting or evaluating: bounds the memory of the activations.
-CHUNK_ROWS = EVALUATE_ROWS = 16384
+#: Rows per call when evaluating: bounds the memory of the activations.
+EVALUATE_ROWS = 16384
+
+#: Rows of every forward call when predicting: each chunk is padded to this
+#: many rows, so the compiled function sees one shape (one compilation per
+#: spec instead of one per number of rows) and a row's outputs do not depend
+#: on how many rows are predicted with it or where it lies among them (XLA
+#: chooses kernels, and their float32 rounding, by shape).
+PREDICT_ROWS = 256
 
 
 def get_trainer(spec):
@@ -172,8 +179,11 @@ class ForwardPass:
         trainable = [variable.value for variable in model.trainable_variables]
         non_trainable = [variable.value for variable in model.non_trainable_variables]
         outputs = np.empty((X.shape[0], self.spec.n_outputs), dtype=self.spec.dtype)
+        chunk = np.zeros((PREDICT_ROWS, X.shape[1]), dtype=self.spec.dtype)
         with _no_grad():
-            for start in range(0, X.shape[0], CHUNK_ROWS):
-                rows = slice(start, start + CHUNK_ROWS)
-                outputs[rows] = to_numpy(self._forward(trainable, non_trainable, X[rows]))
+            for start in range(0, X.shape[0], PREDICT_ROWS):
+                rows = X[start : start + PREDICT_ROWS]
+                chunk[: len(rows)] = rows
+                result = to_numpy(self._forward(trainable, non_trainable, chunk))
+                outputs[start : start + len(rows)] = result[: len(rows)]
         return outputs

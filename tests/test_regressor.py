@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import ATOL, fit_quietly, rtol
+from helpers import ATOL, ON_TENSORFLOW, fit_quietly, rtol
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
@@ -63,6 +63,17 @@ def test_multi_output_target(X, y):
     assert reg.target_mean_.shape == (3,) and reg.target_scale_.shape == (3,)
     for column in range(3):
         assert r2_score(Y[:, column], pred[:, column]) > 0.8
+
+
+def test_a_rows_prediction_does_not_depend_on_the_rows_beside_it(X, y):
+    """Outside TensorFlow bit for bit (chunks of one shape, see
+    skgrn._portable.PREDICT_ROWS); TensorFlow's float64 kernels round a row by
+    its batch's size, within 1e-12."""
+    reg = make_reg(max_iter=3).fit(X, y)
+    full = reg.predict(X)
+    by_row = np.concatenate([reg.predict(X[i : i + 1]) for i in range(7)])
+    np.testing.assert_allclose(by_row, full[:7], rtol=1e-12 if ON_TENSORFLOW else 0, atol=0)
+    np.testing.assert_array_equal(reg.predict(X[::-1]), full[::-1])
 
 
 def test_refit_with_other_output_count_is_a_fresh_fit(X, y):

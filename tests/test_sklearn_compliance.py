@@ -21,14 +21,6 @@ def _expected_failed_checks(estimator):
     expected = {}
     if reasons:
         expected["check_sample_weight_equivalence_on_dense_data"] = "; ".join(reasons)
-    if not ON_TENSORFLOW:
-        # Seen on JAX while the periodic numeric embedding was the default on
-        # small tables: a row's float32 probabilities moved by about 1e-8 with
-        # its position in the batch, beyond this check's rtol=1e-7 for small
-        # values. Kept until a JAX run shows it gone without the embedding.
-        expected["check_methods_sample_order_invariance"] = (
-            "float32 periodic embedding: about 1e-8 with a row's position in the batch"
-        )
     return expected
 
 

@@ -211,7 +211,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         y = self._validate_targets(y, first_call, classes)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         row_weight = sample_weight
-        numeric_embedding = self._numeric_embedding(X.shape[0], first_call)
+        numeric_embedding = self._auto_by_rows(
+            "numeric_embedding", X.shape[0], first_call, None, _AUTO_NUMERIC_EMBEDDING
+        )
         n_bins = _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else 0
         layout = (
             learn_layout(X, sample_weight, self.categorical_features, n_bins=n_bins)
@@ -238,7 +240,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             slow_units=self.slow_units,
             slow_position=self.slow_position,
             dropout_rate=float(self.dropout_rate),
-            ensemble_size=self._ensemble_size(X.shape[0], first_call),
+            ensemble_size=self._auto_by_rows(
+                "ensemble_size", X.shape[0], first_call, _AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE
+            ),
             dtype=network_dtype(layout.dtype),
             variable_selection=bool(self.variable_selection),
             indicator_columns=layout.indicator_columns if self.variable_selection else (),
@@ -423,14 +427,16 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         # Each row's weights sum to 1 up to rounding; so does their average.
         return importances / importances.sum()
 
-    def _numeric_embedding(self, n_rows, first_call):
-        """The numeric embedding this fit trains with: None or one of the kinds."""
-        if self.numeric_embedding != "auto":
-            return self.numeric_embedding
+    def _auto_by_rows(self, name, n_rows, first_call, small, large):
+        """Parameter ``name`` as set or, for "auto", ``small`` under
+        ``_LARGE_TABLE_ROWS`` rows and ``large`` from there. The first fit's
+        rows decide: warm_start and partial_fit continue that network."""
+        value = getattr(self, name)
+        if value != "auto":
+            return value
         if not first_call:
-            # Chosen once, from the first fit's rows: later calls continue that network.
-            return self._spec.numeric_embedding
-        return _AUTO_NUMERIC_EMBEDDING if n_rows >= _LARGE_TABLE_ROWS else None
+            return getattr(self._spec, name)
+        return large if n_rows >= _LARGE_TABLE_ROWS else small
 
     @staticmethod
     def _embedding_spec(numeric_embedding, n_numeric):
@@ -449,14 +455,6 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _stratify_validation(self, y):
         return False
-
-    def _ensemble_size(self, n_rows, first_call):
-        if self.ensemble_size != "auto":
-            return self.ensemble_size
-        if not first_call:
-            # Chosen once, from the first fit's rows: later chunks continue that network.
-            return self._spec.ensemble_size
-        return _AUTO_MEMBERS_LARGE if n_rows >= _LARGE_TABLE_ROWS else _AUTO_MEMBERS_SMALL
 
     def _batch_size(self, n_rows):
         if self.batch_size == "auto":

@@ -43,7 +43,7 @@ _ADAPTIVE_LR_DIVISOR = 5
 # periodic one, per numeric column, and the width of each column's embedding.
 _EMBEDDING_BINS = 16
 _EMBEDDING_FREQUENCIES = 16
-_EMBEDDING_UNITS = 8
+_EMBEDDING_UNITS = 4
 # numeric_embedding="auto": the embedding of large tables; small ones read each
 # scaled value as one number, which was more accurate and faster below 2,000 rows.
 _AUTO_NUMERIC_EMBEDDING = "periodic"

@@ -47,6 +47,9 @@ _EMBEDDING_UNITS = 4
 # numeric_embedding="auto": the embedding of large tables; small ones read each
 # scaled value as one number, which was more accurate and faster below 2,000 rows.
 _AUTO_NUMERIC_EMBEDDING = "periodic"
+# Each category's embedding is scaled by n / (n + this), n its training rows: a
+# prior that shrinks categories seen in a few rows (see ColumnEmbedding).
+_CATEGORY_PRIOR_ROWS = 40
 # Largest seed handed to the network builder, leaving room for the seeds it derives.
 _MAX_SEED = 2**30
 
@@ -300,6 +303,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             if spec.numeric_embedding == "piecewise_linear":
                 self.model_.get_layer("numeric_embedding").set_bins(
                     [column.bin_edges for column in layout.numeric]
+                )
+            if layout.categorical:
+                self.model_.get_layer("columns").set_shrinkage(
+                    [column.shrinkage(_CATEGORY_PRIOR_ROWS) for column in layout.categorical]
                 )
             self._optimizer_state = None
             self.n_iter_ = 0

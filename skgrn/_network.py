@@ -35,6 +35,15 @@ class ColumnEmbedding(keras.layers.Layer):
     "unknown" when every category had several rows) keeps the neutral zero
     vector.
 
+    Each code's embedding is multiplied by a fixed factor in (0, 1], set
+    from the training table by :meth:`set_shrinkage` (1 until then). Adam
+    moves every weight by about the same step, so a factor slows what its
+    code learns by as much: the estimators use ``n / (n + m)`` for a code
+    seen in ``n`` training rows (``m`` is ``_CATEGORY_PRIOR_ROWS`` in
+    skgrn/_base.py), which keeps the embeddings of categories seen
+    in a few rows near zero unless those rows keep agreeing, and leaves
+    frequent ones almost untouched.
+
     Parameters
     ----------
     n_numeric : int
@@ -67,12 +76,27 @@ class ColumnEmbedding(keras.layers.Layer):
     def build(self, input_shape):
         for embedding in self.embeddings:
             embedding.build((input_shape[0],))
+        self.shrinkage = [
+            self.add_weight(
+                shape=(n_codes, 1), initializer="ones", trainable=False, name=f"shrinkage_{index}"
+            )
+            for index, n_codes in enumerate(self.cardinalities)
+        ]
+
+    def set_shrinkage(self, factors):
+        """Set each column's factor per code (a sequence of 1-d arrays, one per
+        column, of at most its rows); the spare rows keep 1."""
+        for variable, column_factors in zip(self.shrinkage, factors, strict=True):
+            values = np.ones(variable.shape)
+            values[: len(column_factors), 0] = column_factors
+            variable.assign(values)
 
     def call(self, inputs):
         parts = [inputs[:, : self.n_numeric]]
         for index, embedding in enumerate(self.embeddings):
             codes = ops.cast(inputs[:, self.n_numeric + index], "int32")
-            parts.append(embedding(codes))
+            factors = ops.take(self.shrinkage[index], codes, axis=0)
+            parts.append(embedding(codes) * factors)
         return ops.concatenate(parts, axis=-1)
 
     def compute_output_shape(self, input_shape):

@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, r2_score
 import skgrn._base
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._network import to_numpy
+from skgrn._tabular import _FIRST_CATEGORY_CODE as _FIRST_CODE
 from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, embedding_rows, learn_layout
 
 N_ROWS = 150
@@ -512,6 +513,7 @@ def assert_same_layout(left, right):
     assert len(left.categorical) == len(right.categorical)
     for a, b in zip(left.categorical, right.categorical, strict=True):
         np.testing.assert_array_equal(a.categories, b.categories)
+        assert a.code_rows == b.code_rows
     assert left.cardinalities == right.cardinalities
 
 
@@ -671,6 +673,37 @@ def test_single_row_categories_share_the_unknown_code():
     assert list(layout.categorical[0].categories) == ["paris", "rome"]
     codes = layout.encode(pd.DataFrame({"city": ["oslo", "lima", "paris", None]}))[:, 0]
     np.testing.assert_array_equal(codes, [UNKNOWN_CODE, UNKNOWN_CODE, 2, MISSING_CODE])
+
+
+def test_each_code_counts_its_rows_by_weight():
+    X = pd.DataFrame({"city": ["paris", "paris", "oslo", "rome", "rome", None]})
+    weights = np.array([1.0, 2.0, 1.0, 0.5, 0.0, 3.0])
+    column = learn_layout(X, weights, "from_dtype").categorical[0]
+    assert list(column.categories) == ["paris"]  # rome's second row has weight 0
+    # unknown (oslo and the rome row of weight 0.5), missing, paris
+    assert column.code_rows == (1.5, 3.0, 3.0)
+    np.testing.assert_allclose(column.shrinkage(3.0), [1.5 / 4.5, 0.5, 0.5])
+
+
+def test_category_embeddings_are_shrunk_by_their_rows(mixed, fitted_clf):
+    """The network scales each code's embedding by n / (n + prior) of its training rows."""
+    columns = fitted_clf.model_.get_layer("columns")
+    layout = fitted_clf._layout
+    for variable, column in zip(columns.shrinkage, layout.categorical, strict=True):
+        factors = to_numpy(variable)[:, 0]
+        expected = column.shrinkage(skgrn._base._CATEGORY_PRIOR_ROWS)
+        np.testing.assert_allclose(factors[: column.n_codes], expected, rtol=1e-6)
+        np.testing.assert_array_equal(factors[column.n_codes :], 1.0)
+        assert 0 < factors[_FIRST_CODE : column.n_codes].min() < 1
+    # What the blocks read for a row is its code's embedding times that factor.
+    row = mixed.iloc[:1]
+    encoded = layout.encode(row)
+    code = int(encoded[0, layout.n_numeric])
+    table = to_numpy(columns.embeddings[0].embeddings)
+    out = to_numpy(columns(encoded.astype(columns.compute_dtype)))
+    factor = to_numpy(columns.shrinkage[0])[code, 0]
+    embedded = out[0, layout.n_numeric : layout.n_numeric + table.shape[1]]
+    np.testing.assert_allclose(embedded, table[code] * factor, rtol=1e-6)
 
 
 def test_network_with_embeddings_reloads_in_safe_mode(fitted_clf, mixed, tmp_path):

@@ -39,8 +39,11 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         and interquartile range learned at fit, with values beyond three
         robust deviations compressed logarithmically; their missing values
         become the median plus a missing-value indicator.
-    n_blocks : int, default=1
-        Number of stacked gated residual network blocks.
+    n_blocks : int or "auto", default="auto"
+        Number of stacked gated residual network blocks. ``"auto"`` is 1
+        under 2,000 training rows, where a second block over-fitted the
+        development tables, and 2 from 2,000 rows on, where it was more
+        accurate (see docs/defaults.md); ``partial_fit``'s first chunk decides.
     block_units : int, default=32
         Width of each block.
     slow_layers : int, default=0
@@ -205,7 +208,7 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         self,
         *,
         categorical_features="from_dtype",
-        n_blocks=1,
+        n_blocks="auto",
         block_units=32,
         slow_layers=0,
         slow_units=64,

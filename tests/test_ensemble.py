@@ -120,6 +120,24 @@ def test_auto_ensemble_size_depends_on_the_number_of_rows():
     assert large._spec.ensemble_size == _AUTO_MEMBERS_LARGE == 4
 
 
+def test_auto_n_blocks_depends_on_the_number_of_rows():
+    from skgrn._base import _AUTO_BLOCKS_LARGE, _AUTO_BLOCKS_SMALL, _LARGE_TABLE_ROWS
+
+    rng = np.random.RandomState(0)
+    X_large = rng.randn(_LARGE_TABLE_ROWS, 3)
+    params = {**SMALL, "max_iter": 1, "early_stopping": False}
+    del params["n_blocks"]
+    small = fit_quietly(GRNRegressor(**params), X_large[:-1], X_large[:-1, 0])
+    large = fit_quietly(GRNRegressor(**params), X_large, X_large[:, 0])
+    assert small.get_params()["n_blocks"] == "auto"
+    assert small._spec.n_blocks == _AUTO_BLOCKS_SMALL == 1
+    assert large._spec.n_blocks == _AUTO_BLOCKS_LARGE == 2
+    assert [layer.name for layer in large.model_.layers if layer.name.startswith("grn_")] == [
+        "grn_0",
+        "grn_1",
+    ]
+
+
 def test_auto_ensemble_size_is_chosen_once_for_partial_fit():
     rng = np.random.RandomState(0)
     X = rng.randn(2100, 3)

@@ -311,7 +311,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 )
             if layout.categorical:
                 self.model_.get_layer("columns").set_shrinkage(
-                    [column.shrinkage(_CATEGORY_PRIOR_ROWS) for column in layout.categorical]
+                    [
+                        rows / (rows + _CATEGORY_PRIOR_ROWS)
+                        for rows in layout.code_rows(X, row_weight)
+                    ]
                 )
             self._optimizer_state = None
             self.n_iter_ = 0

@@ -98,25 +98,10 @@ class NumericColumn:
 class CategoricalColumn:
     label: str
     categories: pd.Index  # the categories seen at fit, in code order from 2
-    # Training rows of each code (unknown, missing, then the categories),
-    # counted by sample weight as repeated rows would be.
-    code_rows: tuple = ()
 
     @property
     def n_codes(self):
         return len(self.categories) + _FIRST_CATEGORY_CODE
-
-    def codes(self, values):
-        """The integer code of each value (an object array)."""
-        codes = self.categories.get_indexer(values) + _FIRST_CATEGORY_CODE
-        codes[codes < _FIRST_CATEGORY_CODE] = UNKNOWN_CODE
-        codes[pd.isna(values)] = MISSING_CODE
-        return codes
-
-    def shrinkage(self, prior_rows):
-        """Each code's factor ``n / (n + prior_rows)``, for a code seen in ``n`` rows."""
-        rows = np.asarray(self.code_rows, dtype=np.float64)
-        return rows / (rows + prior_rows)
 
 
 @dataclass
@@ -196,8 +181,25 @@ class TableLayout:
         for out, (position, column) in enumerate(
             zip(categorical_positions, self.categorical, strict=True), start=self.n_numeric
         ):
-            encoded[:, out] = column.codes(np.asarray(_column(X, position), dtype=object))
+            values = np.asarray(_column(X, position), dtype=object)
+            codes = column.categories.get_indexer(values) + _FIRST_CATEGORY_CODE
+            codes[codes < _FIRST_CATEGORY_CODE] = UNKNOWN_CODE
+            codes[pd.isna(values)] = MISSING_CODE
+            encoded[:, out] = codes
         return encoded
+
+    def code_rows(self, encoded, sample_weight):
+        """Rows of each code of each categorical column in ``encoded`` (what
+        :meth:`encode` returned), counted by sample weight as repeated rows would be:
+        one array per column, indexed by code."""
+        return [
+            np.bincount(
+                encoded[:, self.n_numeric + index].astype(np.intp),
+                weights=sample_weight,
+                minlength=column.n_codes,
+            )
+            for index, column in enumerate(self.categorical)
+        ]
 
 
 def aligned_empty(shape, dtype):
@@ -442,12 +444,9 @@ def learn_layout(X, sample_weight, categorical_features, n_bins=0):
                 categories = np.sort(categories)
             except TypeError:  # mixed types, e.g. strings and numbers: keep first-seen order
                 pass
-            column = CategoricalColumn(label=label, categories=pd.Index(categories, dtype=object))
-            code_rows = np.bincount(
-                column.codes(values.to_numpy()), weights=sample_weight, minlength=column.n_codes
+            layout.categorical.append(
+                CategoricalColumn(label=label, categories=pd.Index(categories, dtype=object))
             )
-            column.code_rows = tuple(code_rows.tolist())
-            layout.categorical.append(column)
     return layout
 
 

@@ -434,7 +434,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     def _feature_importances(self, X, sample_weight):
         """The mean selection weight of each table column over the encoded rows ``X``."""
-        weights = selection_weights(self.model_, X)
+        weights = selection_weights(self.model_, X, self._spec.chunk_rows)
         importances = np.zeros(self.n_features_in_)
         importances[self._layout.variable_positions] = np.average(
             weights.astype(np.float64), axis=0, weights=sample_weight

@@ -28,9 +28,6 @@ import tensorflow as tf
 
 from skgrn._network import build_network, cached_per_spec, run_traced
 
-#: Rows per call of the graph: bounds the memory of the activations.
-CHUNK_ROWS = 16384
-
 
 def get_forward_pass(spec):
     """The cached :class:`ForwardPass` for ``spec`` in this thread."""
@@ -64,7 +61,7 @@ class ForwardPass:
 
     def __call__(self, model, X):
         """Outputs of ``model`` (a network of this spec) for the rows of ``X``,
-        computed in batches of :data:`CHUNK_ROWS` rows."""
+        computed ``spec.chunk_rows`` rows per call of the graph."""
         captures = self._captures.get(model)
         if captures is None:
             weights = model.weights
@@ -72,9 +69,10 @@ class ForwardPass:
         X = np.asarray(X, dtype=self.spec.dtype)
         if X.shape[0] == 0:
             return np.empty((0, self.spec.n_outputs), dtype=self.spec.dtype)
+        step = self.spec.chunk_rows
         chunks = [
-            run_traced(self._function, [tf.constant(X[start : start + CHUNK_ROWS])], captures)
-            for start in range(0, X.shape[0], CHUNK_ROWS)
+            run_traced(self._function, [tf.constant(X[start : start + step])], captures)
+            for start in range(0, X.shape[0], step)
         ]
         if len(chunks) == 1:
             return chunks[0].numpy()

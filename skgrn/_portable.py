@@ -31,9 +31,6 @@ from skgrn._network import (
 )
 from skgrn._state import TrainerState
 
-#: Rows per call when evaluating: bounds the memory of the activations.
-EVALUATE_ROWS = 16384
-
 #: Rows of every forward call when predicting: each chunk is padded to this
 #: many rows, so the compiled function sees one shape (one compilation per
 #: spec instead of one per number of rows) and a row's outputs do not depend
@@ -141,8 +138,9 @@ class Trainer(TrainerState):
         """Weighted mean loss of the ensemble's prediction on held-out rows."""
         total = 0.0
         with _no_grad():
-            for start in range(0, X.shape[0], EVALUATE_ROWS):
-                rows = slice(start, start + EVALUATE_ROWS)
+            step = self.spec.chunk_rows  # bounds the memory of the activations
+            for start in range(0, X.shape[0], step):
+                rows = slice(start, start + step)
                 X_rows, Y_rows, W_rows = (ops.convert_to_tensor(a[rows]) for a in (X, Y, W))
                 if keras.backend.backend() == "jax":
                     logits = self._objective.predict_on_batch(X_rows)  # compiled once

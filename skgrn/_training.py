@@ -46,10 +46,6 @@ def get_trainer(spec, devices=None):
     return cached_per_spec("mirrored trainer", (spec, devices), lambda key: MirroredTrainer(*key))
 
 
-#: Held-out rows whose loss one call of the compiled evaluation computes.
-EVALUATE_ROWS = 16384
-
-
 def _as_tensor(array, dtype):
     """``array`` as a TensorFlow tensor that shares memory with an aligned array.
 
@@ -161,12 +157,12 @@ class Trainer(TrainerState):
 
     def evaluate(self, X, Y, W):
         """Weighted mean loss of the ensemble's prediction on held-out rows
-        (no penalty, no dropout), computed :data:`EVALUATE_ROWS` rows at a time
+        (no penalty, no dropout), computed ``spec.chunk_rows`` rows at a time
         to bound the memory of the activations."""
-        n_rows = int(X.shape[0])
+        n_rows, step = int(X.shape[0]), self.spec.chunk_rows
         total = 0.0
-        for start in range(0, n_rows, EVALUATE_ROWS):
-            rows = slice(start, start + EVALUATE_ROWS)
+        for start in range(0, n_rows, step):
+            rows = slice(start, start + step)
             total += float(self._run("evaluate", X[rows], Y[rows], W[rows]))
         return total / n_rows
 

@@ -10,7 +10,7 @@ from helpers import fit_quietly
 from sklearn.metrics import r2_score
 
 import skgrn
-from skgrn import GRNClassifier, GRNRegressor
+from skgrn import GRNClassifier, GRNRegressor, _network
 from skgrn._embeddings import NumericEmbedding
 from skgrn._network import to_numpy
 from skgrn._tabular import learn_layout
@@ -159,6 +159,28 @@ def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
     chunked = GRNRegressor(random_state=0).partial_fit(X, y)
     chunked.partial_fit(large_X, large_y)
     assert chunked._spec.numeric_embedding is None
+
+
+def test_wide_embeddings_run_over_fewer_rows_per_call():
+    """A chunk of rows (validation loss, predict) holds at most CHUNK_NUMBERS
+    numbers in its widest activation: 50 periodic columns of 16 frequencies
+    are cut to 1,310 rows a call, the same network without the embedding to
+    4,096 (its 8 members' 32 units), a narrow one takes the most rows."""
+    base = dict(
+        n_features=50, n_numeric=50, embedding_rows=(), embedding_dims=(), n_outputs=1,
+        output_activation="linear", n_blocks=1, block_units=32, slow_layers=0, slow_units=64,
+        slow_position="after", dropout_rate=0.0, ensemble_size=8, dtype="float32",
+    )  # fmt: skip
+    plain = _network.NetworkSpec(**base)
+    embedded = _network.NetworkSpec(
+        **base, numeric_embedding="periodic", n_embedded=50, embedding_terms=16, numeric_units=4
+    )
+    assert plain.chunk_rows == 4096
+    assert embedded.chunk_rows == _network.CHUNK_NUMBERS // (50 * 16) == 1310
+    narrow = _network.NetworkSpec(**{**base, "n_features": 3, "n_numeric": 3, "ensemble_size": 1})
+    assert narrow.chunk_rows == _network.MAX_CHUNK_ROWS
+    very_wide = _network.NetworkSpec(**{**base, "n_features": 10**5, "n_numeric": 10**5})
+    assert very_wide.chunk_rows == _network.MIN_CHUNK_ROWS
 
 
 def test_piecewise_linear_embedding_learns_a_threshold(mixed):

@@ -1,7 +1,7 @@
 """The prediction path: one traced graph per network shape, bit-identical to Keras.
 
 ``predict`` runs the graph ``model_.predict`` runs, in batches of
-``skgrn._forward.CHUNK_ROWS`` rows, so its network outputs must equal
+``spec.chunk_rows`` rows, so its network outputs must equal
 ``model_.predict``'s on the same batches to the last bit, at either float
 precision and for any number of rows. (``model_.predict`` is fed a
 ``tf.data.Dataset`` because Keras rounds NumPy input to float32 first.)
@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 from helpers import fit_quietly
 
-from skgrn import GRNClassifier, GRNRegressor, _forward
+from skgrn import GRNClassifier, GRNRegressor, _network
 from skgrn._forward import get_forward_pass
 
 # The piecewise-linear embedding: with it (and without an embedding) the traced
@@ -25,8 +25,9 @@ SMALL = dict(max_iter=3, random_state=0, numeric_embedding="piecewise_linear")
 N_ROWS = 300
 
 
-def keras_outputs(estimator, X, batch_size=_forward.CHUNK_ROWS):
+def keras_outputs(estimator, X, batch_size=None):
     """What ``model_.predict`` gives for the encoded ``X``, batch by batch."""
+    batch_size = batch_size or estimator._spec.chunk_rows
     encoded = estimator._layout.encode(estimator._check_table(X, reset=False))
     batches = tf.data.Dataset.from_tensor_slices(encoded).batch(batch_size)
     return estimator.model_.predict(batches, verbose=0)
@@ -72,7 +73,7 @@ def test_public_predictions_decode_the_same_outputs(fitted, data):
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 64])
 def test_inputs_longer_than_a_chunk_are_predicted_in_chunks(fitted, data, monkeypatch, chunk_rows):
-    monkeypatch.setattr(_forward, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(_network, "MAX_CHUNK_ROWS", chunk_rows)
     estimator = fitted["classifier"]
     X = data[0][:150]
     np.testing.assert_array_equal(

@@ -58,11 +58,11 @@ def test_one_importance_per_column_summing_to_one():
     assert np.all(importances >= 0)
     np.testing.assert_allclose(importances.sum(), 1.0, rtol=1e-12)
     # They are the rows' selection weights, averaged with the sample weights.
-    weights = selection_weights(est.model_, est._layout.encode(X))
+    weights = selection_weights(est.model_, est._layout.encode(X), est._spec.chunk_rows)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-6)  # float32 here
     sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
     fit_quietly(est, X, y, sample_weight=sample_weight)
-    weights = selection_weights(est.model_, est._layout.encode(X))
+    weights = selection_weights(est.model_, est._layout.encode(X), est._spec.chunk_rows)
     by_variable = np.average(weights, axis=0, weights=sample_weight)
     order = [0, 2, 3, 4, 5, 6, 7, 1]  # the network's variables: numeric columns, then "c"
     np.testing.assert_allclose(

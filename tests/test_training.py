@@ -15,7 +15,7 @@ from helpers import ON_TENSORFLOW, fit_quietly, rtol, tensorflow_only, trainer_m
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgrn import GRNClassifier, GRNRegressor
+from skgrn import GRNClassifier, GRNRegressor, _network
 from skgrn._engine import get_trainer
 from skgrn._tabular import aligned_empty, take_rows
 
@@ -487,7 +487,8 @@ def test_validation_loss_is_the_same_computed_in_chunks(X, y, monkeypatch):
     trainer.load(clf.model_.get_weights(), None, learning_rate=1e-3, dropout_seed=0)
     data = trainer.tensors(clf._layout.encode(X), np.eye(3)[y], np.ones(len(y)))
     whole = trainer.evaluate(*data)
-    monkeypatch.setattr(trainer_module(), "EVALUATE_ROWS", 7)
+    monkeypatch.setattr(_network, "MAX_CHUNK_ROWS", 7)
+    assert clf._spec.chunk_rows == 7
     assert trainer.evaluate(*data) == pytest.approx(whole, rel=rtol(1e-12))
 
 

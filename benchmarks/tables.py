@@ -38,6 +38,8 @@ A GRN variant against baselines measured once: save the baselines' runs, then re
 ``--reuse`` takes the runs of models not in ``--models`` from such files, matched by
 table and seed; a reused model must have a run for every table and seed of this run.
 ``--models`` with no model fits nothing and reports the reused runs alone.
+``--first-seed K`` runs seeds K..K+N-1, so that a long run can be split (seed 0 today,
+``--first-seed 1 --seeds 2`` tomorrow) and joined with ``--reuse``.
 
 ``--write`` replaces the section between ``<!-- tables:start -->`` and
 ``<!-- tables:end -->`` of that markdown file and leaves the rest alone.
@@ -710,6 +712,12 @@ def parse_args(argv=None):
         "data_dir", nargs="?", type=Path, help="directory of the development CSVs (optional)"
     )
     parser.add_argument("--seeds", type=int, default=3, help="number of splits: seeds 0..N-1")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="start the seeds here instead (K..K+N-1), to split a long run; --reuse joins the parts",
+    )
     names = [table.name for table in TABLES]
     parser.add_argument("--tables", nargs="+", choices=names, help="default: all")
     parser.add_argument("--skip-tables", nargs="+", choices=names, default=[], help="exclude")
@@ -735,6 +743,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
+    if args.first_seed < 0:
+        parser.error("--first-seed must be at least 0")
     if not isinstance(args.grn_params, dict):
         parser.error("--grn-params must be a JSON object")
     if "random_state" in args.grn_params:
@@ -781,7 +791,7 @@ def main(argv=None):
     loaded = load_tables(selected, args.data_dir)
     if not loaded:
         sys.exit("No tables to run.")
-    seeds = range(args.seeds)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     reused, sources = [], {}
     if args.reuse:  # before any fitting, so that a missing run stops the script at once
         names = [table.name for table in loaded]

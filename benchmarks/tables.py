@@ -716,7 +716,7 @@ def parse_args(argv=None):
         "--first-seed",
         type=int,
         default=0,
-        help="start the seeds here instead (K..K+N-1), to split a long run; --reuse joins the parts",
+        help="start the seeds here (K..K+N-1), to split a long run; --reuse joins the parts",
     )
     names = [table.name for table in TABLES]
     parser.add_argument("--tables", nargs="+", choices=names, help="default: all")

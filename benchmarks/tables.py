@@ -40,6 +40,8 @@ table and seed; a reused model must have a run for every table and seed of this 
 ``--models`` with no model fits nothing and reports the reused runs alone.
 ``--first-seed K`` runs seeds K..K+N-1, so that a long run can be split (seed 0 today,
 ``--first-seed 1 --seeds 2`` tomorrow) and joined with ``--reuse``.
+benchmarks/runs/ keeps the runs behind docs/benchmarks.md (its README says which),
+to reuse rather than refit.
 
 ``--write`` replaces the section between ``<!-- tables:start -->`` and
 ``<!-- tables:end -->`` of that markdown file and leaves the rest alone.

@@ -15,17 +15,22 @@ from pathlib import Path
 import keras
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-decay = float(sys.argv.pop(1))
-_adamw = keras.optimizers.AdamW
-
-
-def adamw(learning_rate=1e-3, **kwargs):
-    return _adamw(learning_rate=learning_rate, weight_decay=decay, **kwargs)
-
-
-keras.optimizers.Adam = adamw
 
 import tables  # noqa: E402
 
+
+def main(argv):
+    if not argv:
+        sys.exit("usage: adamw.py WEIGHT_DECAY [tables.py arguments]")
+    decay = float(argv[0])
+    adamw = keras.optimizers.AdamW
+
+    def with_decay(learning_rate=1e-3, **kwargs):
+        return adamw(learning_rate=learning_rate, weight_decay=decay, **kwargs)
+
+    keras.optimizers.Adam = with_decay
+    tables.main(argv[1:])
+
+
 if __name__ == "__main__":
-    tables.main(sys.argv[1:])
+    main(sys.argv[1:])

@@ -29,6 +29,8 @@ import skgrn._network as network  # noqa: E402
 import skgrn._portable  # noqa: E402
 import skgrn._training  # noqa: E402
 
+_build_network = network.build_network
+
 
 class ZeroMemberHeads(network.MemberHeads):
     """MemberHeads whose kernel starts at zero: training starts from the plain network."""
@@ -42,49 +44,25 @@ class ZeroMemberHeads(network.MemberHeads):
 
 
 def build_with_skip(spec, seed):
-    """skgrn._network.build_network (default parameters only), plus the linear shortcut."""
-    if spec.ensemble_size < 2 or spec.slow_layers or spec.variable_selection:
-        raise ValueError("the probe covers the default ensemble network only")
+    """skgrn's own network, with the linear shortcut added to its heads.
+
+    The plain network is built by skgrn._network.build_network from the same
+    seed; its heads keep their weights but give up the name ``"logits"`` to
+    the sum of heads and shortcut, which is what the trainer's loss reads.
+    """
+    if spec.ensemble_size < 2:
+        raise ValueError("the probe covers ensembles only: it adds to each member's head")
+    plain = _build_network(spec, seed)
+    heads = plain.get_layer("logits")
+    heads.name = "heads"
     dtype = spec.dtype
-    seeds = iter(range(seed, seed + spec.n_blocks + 6))
-    inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
-    hidden = inputs
-    if spec.numeric_embedding is not None:
-        hidden = network.NumericEmbedding(
-            spec.numeric_embedding,
-            spec.n_embedded,
-            spec.embedding_terms,
-            spec.numeric_units,
-            seed=next(seeds),
-            dtype=dtype,
-            name="numeric_embedding",
-        )(hidden)
-    if spec.embedding_rows:
-        hidden = network.ColumnEmbedding(
-            spec.embedded_numeric_width,
-            spec.embedding_rows,
-            spec.embedding_dims,
-            dtype=dtype,
-            name="columns",
-        )(hidden)
-    members = network.MemberAdapter(
-        spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members"
-    )(hidden)
-    hidden = members
-    for block in range(spec.n_blocks):
-        hidden = network.GatedResidualNetwork(
-            units=spec.block_units,
-            dropout_rate=spec.dropout_rate,
-            seed=next(seeds),
-            dtype=dtype,
-            name=f"grn_{block}",
-        )(hidden)
-    deep = network.MemberHeads(spec.n_outputs, seed=next(seeds), dtype=dtype, name="heads")(hidden)
-    wide = ZeroMemberHeads(spec.n_outputs, seed=0, dtype=dtype, name="linear_skip")(members)
-    logits = keras.layers.Add(dtype=dtype, name="logits")([deep, wide])
+    wide = ZeroMemberHeads(spec.n_outputs, seed=0, dtype=dtype, name="linear_skip")(
+        plain.get_layer("members").output
+    )
+    logits = keras.layers.Add(dtype=dtype, name="logits")([heads.output, wide])
     outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
     outputs = network.MemberMean(dtype=dtype, name="output")(outputs)
-    return keras.Model(inputs, outputs, name="grn_network")
+    return keras.Model(plain.input, outputs, name="grn_network")
 
 
 def main(argv):

@@ -23,7 +23,7 @@ from sklearn.utils.validation import (
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
 from skgrn._network import NetworkSpec, build_network, selection_weights, weights_of
 from skgrn._progress import EpochProgress
-from skgrn._tabular import as_table, learn_layout, take_rows
+from skgrn._tabular import TARGET_FOLDS, as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
 # The "auto" settings treat tables from this many rows on as large: they hold
@@ -100,6 +100,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "variable_selection": ["boolean"],
         "numeric_embedding": [StrOptions({"auto", "piecewise_linear", "periodic"}), None],
+        "target_encoding": [StrOptions({"auto"}), "boolean"],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -129,6 +130,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         dropout_rate,
         variable_selection,
         numeric_embedding,
+        target_encoding,
         ensemble_size,
         alpha,
         batch_size,
@@ -153,6 +155,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.dropout_rate = dropout_rate
         self.variable_selection = variable_selection
         self.numeric_embedding = numeric_embedding
+        self.target_encoding = target_encoding
         self.ensemble_size = ensemble_size
         self.alpha = alpha
         self.batch_size = batch_size
@@ -221,17 +224,32 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             "numeric_embedding", X.shape[0], first_call, None, _AUTO_NUMERIC_EMBEDDING
         )
         n_bins = _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else 0
-        layout = (
-            learn_layout(X, sample_weight, self.categorical_features, n_bins=n_bins)
-            if first_call
-            else self._layout
-        )
-        X = layout.encode(X)
-        sample_weight = sample_weight.astype(X.dtype, copy=False)
         sample_weight = self._target_sample_weight(y, sample_weight, incremental)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must not be all zero: there is nothing to learn from.")
-        targets = self._encode_targets(y, sample_weight, first_call).astype(X.dtype, copy=False)
+        targets = self._encode_targets(y, sample_weight, first_call)
+        if first_call:
+            # One random stream per training run, continued by warm_start and
+            # partial_fit so that successive calls do not repeat shuffles.
+            self._rng = _check_rng(self.random_state)
+            target_encoding = self._auto_by_rows("target_encoding", X.shape[0], True, False, True)
+            layout = learn_layout(
+                X,
+                row_weight,
+                self.categorical_features,
+                n_bins=n_bins,
+                targets=targets if target_encoding else None,
+            )
+        else:
+            layout = self._layout
+        rng = self._rng
+        cross_fit = None
+        if layout.target_means:
+            # Drawn only here, so that tables without target means train as before.
+            cross_fit = (targets, row_weight, rng.randint(TARGET_FOLDS, size=X.shape[0]))
+        X = layout.encode(X, cross_fit=cross_fit)
+        sample_weight = sample_weight.astype(X.dtype, copy=False)
+        targets = targets.astype(X.dtype, copy=False)
 
         spec = NetworkSpec(
             n_features=layout.n_encoded,
@@ -254,7 +272,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             dtype=network_dtype(layout.dtype),
             variable_selection=bool(self.variable_selection),
             indicator_columns=layout.indicator_columns if self.variable_selection else (),
-            **self._embedding_spec(numeric_embedding, len(layout.numeric)),
+            target_columns=layout.target_columns if self.variable_selection else (),
+            **self._embedding_spec(
+                numeric_embedding, len(layout.numeric) + layout.n_target_columns
+            ),
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -267,11 +288,6 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 "or restore the previous values."
             )
 
-        if first_call:
-            # One random stream per training run, continued by warm_start and
-            # partial_fit so that successive calls do not repeat shuffles.
-            self._rng = _check_rng(self.random_state)
-        rng = self._rng
         if self.early_stopping == "auto":
             early_stopping = X.shape[0] >= _LARGE_TABLE_ROWS
         else:
@@ -538,6 +554,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         weights = state.pop("_model_weights", None)
         # Estimators pickled before numeric_embedding existed read columns as numbers.
         state.setdefault("numeric_embedding", None)
+        # ...and before target_encoding existed, without target means.
+        state.setdefault("target_encoding", False)
         super().__setstate__(state)
         if weights is not None:
             self.model_ = build_network(self._spec, seed=0)

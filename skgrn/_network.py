@@ -231,7 +231,7 @@ class NetworkSpec:
     """
 
     n_features: int  # width of the encoded input: numeric part, then category codes
-    n_numeric: int  # leading float columns (scaled values and missing indicators)
+    n_numeric: int  # leading float columns (scaled values, target means, missing indicators)
     embedding_rows: tuple  # embedding table size of each categorical column (>= its codes)
     embedding_dims: tuple  # embedding width of each categorical column
     n_outputs: int
@@ -248,8 +248,10 @@ class NetworkSpec:
     # defaults keep specs pickled before these fields existed usable.
     variable_selection: bool = False
     indicator_columns: tuple = ()  # the numeric column of each missing-value indicator
-    # Numeric embeddings (see skgrn._embeddings) of the n_embedded scaled numeric
-    # columns that lead the input: None, "piecewise_linear" or "periodic".
+    target_columns: tuple = ()  # the numeric column of each column of target means
+    # Numeric embeddings (see skgrn._embeddings) of the n_embedded columns that
+    # lead the input (scaled numeric values, then target means): None,
+    # "piecewise_linear" or "periodic".
     numeric_embedding: str | None = None
     n_embedded: int = 0
     embedding_terms: int = 0  # bins or frequencies per column
@@ -281,11 +283,13 @@ class NetworkSpec:
         """For each column of the embedded input, the variable (table column) it belongs to.
 
         Variables are numbered as the encoding orders them: the numeric columns,
-        then the categorical ones. A missing-value indicator belongs to its
-        numeric column, every unit of an embedding to its categorical column.
+        then the categorical ones. Target means and a missing-value indicator
+        belong to their numeric column, every unit of an embedding to its
+        column.
         """
-        n_scaled = self.n_numeric - len(self.indicator_columns)
+        n_scaled = self.n_numeric - len(self.indicator_columns) - len(self.target_columns)
         variables = [column for column in range(n_scaled) for _ in range(self.numeric_units)]
+        variables += [column for column in self.target_columns for _ in range(self.numeric_units)]
         variables += list(self.indicator_columns)
         for index, width in enumerate(self.embedding_dims):
             variables += [n_scaled + index] * width

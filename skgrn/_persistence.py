@@ -30,7 +30,7 @@ import sklearn
 from sklearn.preprocessing import LabelBinarizer
 
 from skgrn._network import NetworkSpec, weights_of
-from skgrn._tabular import CategoricalColumn, NumericColumn, TableLayout
+from skgrn._tabular import CategoricalColumn, NumericColumn, TableLayout, TargetMeans
 from skgrn._version import __version__, check_version
 from skgrn.classifier import GRNClassifier
 from skgrn.regressor import GRNRegressor
@@ -41,7 +41,14 @@ _HEADER, _ARRAYS, _MODEL = "skgrn.json", "arrays.npz", "model.keras"
 _ESTIMATORS = {cls.__name__: cls for cls in (GRNClassifier, GRNRegressor)}
 _CLASSES = {
     cls.__name__: cls
-    for cls in (TableLayout, NumericColumn, CategoricalColumn, NetworkSpec, LabelBinarizer)
+    for cls in (
+        TableLayout,
+        NumericColumn,
+        CategoricalColumn,
+        TargetMeans,
+        NetworkSpec,
+        LabelBinarizer,
+    )
 }
 
 

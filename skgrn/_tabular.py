@@ -25,6 +25,21 @@ with the sample weights, so integer weights are exactly equivalent to repeated
 rows. Missing numeric values become the median (0 after scaling) plus the
 indicator.
 
+Numeric columns whose values repeat like codes, counts or a household's
+income in a panel (at least :data:`TARGET_MIN_VALUES` distinct values and
+:data:`TARGET_ROWS_PER_VALUE` training rows per value) can also get their
+*target means*: for each value,
+the mean encoded target of its training rows, shrunk towards the mean of all
+rows (empirical Bayes, as scikit-learn's ``TargetEncoder(smooth="auto")``).
+A network reading a school's number or an occupation code as one scaled
+number would need many units to carve its effect value by value; a tree
+splits on it, and the mean gives the network that effect as one input. The
+means a training row sees are cross-fitted: each training call cuts its rows
+into :data:`TARGET_FOLDS` random folds, and a row sees the means of the other
+folds' rows, so that the network cannot learn to trust a mean that contains
+its own target. Predictions use the means of all the first fit's rows. The
+columns follow the scaled numeric ones in the encoding.
+
 For the network's numeric embeddings (see :mod:`skgrn._embeddings`), each
 numeric column also keeps the edges of its quantile bins, in the scaled
 units the network reads: weighted quantiles at evenly spaced levels, so that
@@ -49,6 +64,13 @@ _FIRST_CATEGORY_CODE = 2
 MIN_CATEGORY_ROWS = 2
 #: Widest embedding of one categorical column.
 MAX_EMBEDDING_DIM = 16
+#: Target means (see the module docstring) are learned for numeric columns with
+#: at least this many distinct values...
+TARGET_MIN_VALUES = 10
+#: ...and at least this many training rows per value on average.
+TARGET_ROWS_PER_VALUE = 5
+#: Folds of the cross-fitted target means.
+TARGET_FOLDS = 5
 #: Rows whose numeric columns are encoded together: bounds the float64 working copies.
 ENCODE_ROWS = 16384
 #: Alignment of the encoded table, in bytes: what TensorFlow needs to use an
@@ -95,6 +117,61 @@ class NumericColumn:
 
 
 @dataclass
+class TargetMeans:
+    """The target means of one numeric column (see the module docstring).
+
+    ``means`` has a row per value in ``values``, then a row of zeros for
+    values not seen at fit and missing values, and a column per encoded
+    target: each value's shrunk mean minus the mean of all rows, divided by
+    ``spread``, the target's robust standard deviation of these means over
+    the training rows.
+    """
+
+    column: int  # position among the layout's numeric columns
+    values: np.ndarray  # the column's distinct training values, increasing
+    means: np.ndarray  # (len(values) + 1, outputs), scaled as the network reads them
+    spread: np.ndarray  # (outputs,)
+
+    @property
+    def width(self):
+        return self.means.shape[1]
+
+    def index(self, values):
+        """The row of ``means`` of each of ``values`` (float64, NaN for missing)."""
+        index = np.minimum(np.searchsorted(self.values, values), len(self.values) - 1)
+        index[self.values[index] != values] = len(self.values)
+        return index
+
+    def cross_fitted(self, index, targets, weights, folds):
+        """The means each row sees in training: its value's, learned from the rows
+        of the other folds, scaled as :attr:`means`.
+
+        ``index`` is each row's value (:meth:`index`), ``folds`` its fold.
+        """
+        n_values = len(self.values)
+        # Weighted sums per fold and value; the spare value n_values collects the
+        # rows that count for nothing (missing or unseen value).
+        cell = folds * (n_values + 1) + index
+        weights = np.where(index < n_values, weights, 0.0)
+
+        def sums_of_other_folds(per_row):
+            sums = np.bincount(cell, weights * per_row, minlength=TARGET_FOLDS * (n_values + 1))
+            sums = sums.reshape(TARGET_FOLDS, n_values + 1)
+            return sums.sum(axis=0) - sums
+
+        counts = sums_of_other_folds(1.0)
+        seen = np.empty((index.size, self.width))
+        for output in range(self.width):
+            target = targets[:, output].astype(np.float64)
+            means = _shrunk_means(
+                counts, sums_of_other_folds(target), sums_of_other_folds(target**2)
+            )
+            means[:, n_values] = 0.0
+            seen[:, output] = _soft_clip(means[folds, index] / self.spread[output])
+        return seen
+
+
+@dataclass
 class CategoricalColumn:
     label: str
     categories: pd.Index  # the categories seen at fit, in code order from 2
@@ -115,6 +192,21 @@ class TableLayout:
     numeric: list = field(default_factory=list)  # NumericColumn, in column order
     categorical: list = field(default_factory=list)  # CategoricalColumn, in column order
     dtype: str = "float64"  # what the network computes in
+    target_means: list = field(default_factory=list)  # TargetMeans, in column order
+
+    def __setstate__(self, state):
+        # Layouts pickled before target means existed have none.
+        self.__dict__.update({"target_means": [], **state})
+
+    @property
+    def n_target_columns(self):
+        """Width of the target means in the encoding."""
+        return sum(means.width for means in self.target_means)
+
+    @property
+    def target_columns(self):
+        """For each column of target means, its column's index among the numeric columns."""
+        return tuple(means.column for means in self.target_means for _ in range(means.width))
 
     @property
     def n_indicators(self):
@@ -122,8 +214,8 @@ class TableLayout:
 
     @property
     def n_numeric(self):
-        """Width of the float part of the encoding (scaled values and indicators)."""
-        return len(self.numeric) + self.n_indicators
+        """Width of the float part of the encoding (scaled values, target means, indicators)."""
+        return len(self.numeric) + self.n_target_columns + self.n_indicators
 
     @property
     def cardinalities(self):
@@ -155,11 +247,14 @@ class TableLayout:
     def n_encoded(self):
         return self.n_numeric + len(self.categorical)
 
-    def encode(self, X):
+    def encode(self, X, cross_fit=None):
         """The float matrix the network reads, for a table checked by :func:`as_table`.
 
         The numeric columns are scaled together, :data:`ENCODE_ROWS` rows at a
-        time, so the only full-size array made is the result.
+        time, so the only full-size array made is the result. Target means are
+        those learned at fit, or with ``cross_fit=(targets, weights, folds)``
+        (training rows: their encoded targets, weights and folds) each row's
+        value's mean over the rows of ``X`` in the other folds.
         """
         encoded = aligned_empty((X.shape[0], self.n_encoded), self.dtype)
         numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
@@ -170,6 +265,7 @@ class TableLayout:
             spreads = np.array([column.spread for column in self.numeric])
             indicators = np.array([column.has_indicator for column in self.numeric])
             n_scaled = len(self.numeric)
+            first_indicator = n_scaled + self.n_target_columns
             for start in range(0, X.shape[0], ENCODE_ROWS):
                 rows = slice(start, start + ENCODE_ROWS)
                 values = _numeric_matrix(_rows(X, rows), numeric_positions, labels)
@@ -177,7 +273,7 @@ class TableLayout:
                 scaled = _soft_clip((values - centers) / spreads)
                 scaled[missing] = 0.0
                 encoded[rows, :n_scaled] = scaled
-                encoded[rows, n_scaled : self.n_numeric] = missing[:, indicators]
+                encoded[rows, first_indicator : self.n_numeric] = missing[:, indicators]
         for out, (position, column) in enumerate(
             zip(categorical_positions, self.categorical, strict=True), start=self.n_numeric
         ):
@@ -186,7 +282,32 @@ class TableLayout:
             codes[codes < _FIRST_CATEGORY_CODE] = UNKNOWN_CODE
             codes[pd.isna(values)] = MISSING_CODE
             encoded[:, out] = codes
+        if self.target_means:
+            self._encode_target_means(X, encoded, cross_fit)
         return encoded
+
+    def _encode_target_means(self, X, encoded, cross_fit):
+        """Fill the target means' columns of ``encoded`` (see :meth:`encode`)."""
+        numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
+        out = len(self.numeric)
+        for means in self.target_means:
+            position = numeric_positions[means.column]
+            label = self.numeric[means.column].label
+            index = np.concatenate(
+                [
+                    means.index(_numeric_matrix(_rows(X, rows), [position], [label])[:, 0])
+                    for rows in (
+                        slice(start, start + ENCODE_ROWS)
+                        for start in range(0, X.shape[0], ENCODE_ROWS)
+                    )
+                ]
+            )
+            columns = slice(out, out + means.width)
+            if cross_fit is None:
+                encoded[:, columns] = means.means[index]
+            else:
+                encoded[:, columns] = means.cross_fitted(index, *cross_fit)
+            out += means.width
 
     def code_rows(self, encoded, sample_weight):
         """Rows of each code of each categorical column in ``encoded`` (what
@@ -408,15 +529,18 @@ def _column_kinds(X, categorical_features):
 
 
 # -- learning ---------------------------------------------------------------------------
-def learn_layout(X, sample_weight, categorical_features, n_bins=0):
+def learn_layout(X, sample_weight, categorical_features, n_bins=0, targets=None):
     """Describe the columns of the training table ``X`` (from :func:`as_table`).
 
     With ``n_bins > 0``, each numeric column also gets the edges of up to
-    ``n_bins`` quantile bins.
+    ``n_bins`` quantile bins. With ``targets`` (the encoded targets, one row
+    per row of ``X``), the numeric columns whose values repeat get their
+    target means.
     """
     kinds = _column_kinds(X, categorical_features)
     positive = sample_weight > 0
     layout = TableLayout(kinds=kinds, dtype=_float_dtype(X))
+    repeating = {}  # numeric column -> its values, for the target means
     for position, kind in enumerate(kinds):
         label = _column_label(X, position)
         values = _column(X, position)
@@ -434,6 +558,8 @@ def learn_layout(X, sample_weight, categorical_features, n_bins=0):
                 column.bin_edges = _bin_edges(
                     column, values[present], sample_weight[present], n_bins
                 )
+            if targets is not None and _values_repeat(values[present], sample_weight[present]):
+                repeating[len(layout.numeric)] = values
             layout.numeric.append(column)
         else:
             values = pd.Series(np.asarray(values, dtype=object))
@@ -447,7 +573,63 @@ def learn_layout(X, sample_weight, categorical_features, n_bins=0):
             layout.categorical.append(
                 CategoricalColumn(label=label, categories=pd.Index(categories, dtype=object))
             )
+    layout.target_means = [
+        _learn_target_means(column, values, targets, sample_weight)
+        for column, values in repeating.items()
+    ]
     return layout
+
+
+def _values_repeat(values, weights):
+    """Whether a numeric column's training values (no NaN) get target means: at
+    least :data:`TARGET_MIN_VALUES` distinct values, each in
+    :data:`TARGET_ROWS_PER_VALUE` rows on average (counted by weight)."""
+    n_values = np.unique(values).size
+    return n_values >= TARGET_MIN_VALUES and weights.sum() >= TARGET_ROWS_PER_VALUE * n_values
+
+
+def _learn_target_means(column, values, targets, weights):
+    """The :class:`TargetMeans` of numeric column ``column``, whose training values
+    (NaN for missing) are ``values``: sums of weights, as repeated rows would
+    give them."""
+    present = (weights > 0) & ~np.isnan(values)
+    distinct = np.unique(values[present])
+    index = np.searchsorted(distinct, values[present])
+    weights = weights[present]
+    counts = np.bincount(index, weights, minlength=distinct.size)[None]
+    means = np.zeros((distinct.size + 1, targets.shape[1]))
+    spread = np.ones(targets.shape[1])
+    for output in range(targets.shape[1]):
+        target = targets[present, output].astype(np.float64)
+        sums, squares = (
+            np.bincount(index, weights * power, minlength=distinct.size)[None]
+            for power in (target, target**2)
+        )
+        shrunk = _shrunk_means(counts, sums, squares)[0]
+        _, spread[output] = _robust_location_scale(shrunk[index], weights)
+        means[:-1, output] = _soft_clip(shrunk / spread[output])
+    return TargetMeans(column=column, values=distinct, means=means, spread=spread)
+
+
+def _shrunk_means(counts, sums, squares):
+    """Each value's mean target minus the mean of all rows, shrunk towards 0.
+
+    ``counts``, ``sums`` and ``squares`` are the weighted sums of 1, the
+    target and its square per (table, value). A value's mean is shrunk by
+    ``n / (n + s2 / S2)``, ``n`` its rows, ``s2`` the variance of their
+    targets and ``S2`` that of all the table's rows: empirical Bayes, as
+    scikit-learn's ``TargetEncoder(smooth="auto")``. A value without rows
+    gets 0, the mean of all rows.
+    """
+    # A table can lack rows (all weight in one fold): its values all get 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = counts.sum(axis=1, keepdims=True)
+        prior = sums.sum(axis=1, keepdims=True) / total
+        variance = np.maximum(squares.sum(axis=1, keepdims=True) / total - prior**2, 0.0)
+        mean = sums / counts
+        within = np.maximum(squares / counts - mean**2, 0.0)
+        shrunk = counts * variance / (counts * variance + within) * (mean - prior)
+    return np.where((counts > 0) & (variance > 0), shrunk, 0.0)
 
 
 def _float_dtype(X):

@@ -246,6 +246,8 @@ BAD_VALUES += [
     ("variable_selection", 1),
     ("numeric_embedding", "splines"),
     ("numeric_embedding", True),
+    ("target_encoding", "on"),
+    ("target_encoding", 1),
     ("learning_rate", "cosine"),
     ("learning_rate", 0.1),
     ("ensemble_size", "many"),

@@ -44,12 +44,15 @@ _AUTO_BATCH = 128
 _ADAPTIVE_LR_DIVISOR = 5
 # numeric_embedding: bins of a piecewise-linear embedding and frequencies of a
 # periodic one, per numeric column, and the width of each column's embedding.
-_EMBEDDING_BINS = 16
+# On the 23 development tables of 2,000 rows or more, 48 bins beat 16 by 0.0016
+# (5 seeds) and 64 bins were no better than 48.
+_EMBEDDING_BINS = 48
 _EMBEDDING_FREQUENCIES = 16
 _EMBEDDING_UNITS = 4
-# numeric_embedding="auto": the embedding of large tables; small ones read each
-# scaled value as one number, which was more accurate and faster below 2,000 rows.
-_AUTO_NUMERIC_EMBEDDING = "periodic"
+# numeric_embedding="auto": the embedding of large tables, where piecewise-linear
+# with 48 bins beat periodic by 0.002 (5 seeds) in 0.94 times the time; small
+# ones read each scaled value as one number, more accurate below 2,000 rows.
+_AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
 # Each category's embedding is scaled by n / (n + this), n its training rows: a
 # prior that shrinks categories seen in a few rows (see ColumnEmbedding).
 _CATEGORY_PRIOR_ROWS = 40

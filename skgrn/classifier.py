@@ -70,14 +70,14 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
     numeric_embedding : {"auto", "piecewise_linear", "periodic"} or None, \
             default="auto"
         How the network reads each numeric column. ``"piecewise_linear"``
-        embeds a column through its quantile bins, learned at ``fit`` with
-        the sample weights (Gorishniy et al., 2022), so that the network can
-        learn threshold-like effects as trees do; ``"periodic"`` through
+        embeds a column through up to 48 quantile bins, learned at ``fit``
+        with the sample weights (Gorishniy et al., 2022), so that the network
+        can learn threshold-like effects as trees do; ``"periodic"`` through
         learned frequencies (RealMLP's embedding); ``None`` reads the scaled
-        value as one number. ``"auto"`` is ``"periodic"`` from 2,000 rows on
-        (the more accurate embedding on the large development tables) and
-        ``None`` below, which was more accurate and faster on the small ones
-        (see docs/defaults.md); ``partial_fit``'s first chunk decides.
+        value as one number. ``"auto"`` is ``"piecewise_linear"`` from 2,000
+        rows on (the more accurate embedding on the large development tables)
+        and ``None`` below, which was more accurate on the small ones (see
+        docs/defaults.md); ``partial_fit``'s first chunk decides.
     target_encoding : bool or "auto", default="auto"
         Give each numeric column whose values repeat (at least 10 distinct
         values, 5 training rows per value on average: codes, counts, a

@@ -147,7 +147,7 @@ def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
 
 
 def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
-    """The "auto" embedding is periodic from 2,000 rows on and none below (the
+    """The "auto" embedding is piecewise-linear from 2,000 rows on and none below (the
     small development tables were more accurate without); partial_fit's first
     chunk decides, as it does the ensemble's size."""
     X, y = mixed
@@ -155,7 +155,7 @@ def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
     large_X = pd.concat([X] * 9, ignore_index=True).iloc[:2000]
     large_y = np.tile(y, 9)[:2000]
     large = fit_quietly(GRNRegressor(max_iter=1, random_state=0), large_X, large_y)
-    assert large._spec.numeric_embedding == "periodic"
+    assert large._spec.numeric_embedding == "piecewise_linear"
     chunked = GRNRegressor(random_state=0).partial_fit(X, y)
     chunked.partial_fit(large_X, large_y)
     assert chunked._spec.numeric_embedding is None

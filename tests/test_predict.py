@@ -18,9 +18,9 @@ from helpers import fit_quietly
 from skgrn import GRNClassifier, GRNRegressor, _network
 from skgrn._forward import get_forward_pass
 
-# The piecewise-linear embedding: with it (and without an embedding) the traced
-# graph reproduces model_.predict bit for bit; the periodic default is tested
-# on its own below.
+# The piecewise-linear embedding (the default of large tables): with it (and
+# without an embedding) the traced graph reproduces model_.predict bit for bit;
+# the periodic embedding is tested on its own below.
 SMALL = dict(max_iter=3, random_state=0, numeric_embedding="piecewise_linear")
 N_ROWS = 300
 
@@ -134,7 +134,7 @@ def test_prediction_in_another_thread_is_identical(fitted, data):
 
 
 def test_periodic_embedding_agrees_with_keras_predict_to_rounding(data):
-    """With the periodic embedding (the default) the traced graph and a graph traced
+    """With the periodic embedding the traced graph and a graph traced
     from the fitted network itself differ in the last bits of some rows (about
     1e-7 in float32): a gap not yet explained, so the docs claim no more than this.
     The traced graph itself is deterministic: copies and reloads predict identically."""

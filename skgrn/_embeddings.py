@@ -150,12 +150,15 @@ class NumericEmbedding(keras.layers.Layer):
         values = ops.expand_dims(inputs[:, : self.n_columns], -1)  # (batch, columns, 1)
         if self.kind == "piecewise_linear":
             position = (values - self.lower) * self.inverse_width
-            first = np.zeros(self.n_terms)
-            first[0] = 1.0
-            encoding = (
-                ops.clip(position, 0.0, 1.0)
-                + ops.minimum(position, 0.0) * ops.convert_to_tensor(first, self.compute_dtype)
-                + ops.maximum(position - 1.0, 0.0) * self.last
+            # Clipped to [0, 1], except below the first bin and above each
+            # column's last: two elementwise passes over (batch, columns, bins),
+            # the embedding's widest activation, and no other temporaries.
+            floor = np.zeros(self.n_terms)
+            floor[0] = -np.inf
+            ceiling = ops.where(self.last > 0, np.inf, 1.0)
+            encoding = ops.minimum(
+                ops.maximum(position, ops.convert_to_tensor(floor, self.compute_dtype)),
+                ops.cast(ceiling, self.compute_dtype),
             )
             embedded = values * self.weight + _fixed_order.member_dense(
                 encoding, self.kernel, self.bias, training

@@ -21,14 +21,21 @@ from sklearn.utils.validation import (
 )
 
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
-from skgrn._network import NetworkSpec, build_network, selection_weights, weights_of
+from skgrn._network import (
+    ColumnEmbedding,
+    NetworkSpec,
+    build_network,
+    selection_weights,
+    weights_of,
+)
 from skgrn._progress import EpochProgress
 from skgrn._tabular import TARGET_FOLDS, as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
 # The "auto" settings treat tables from this many rows on as large: they hold
 # out a validation set for early stopping, stack two blocks, average fewer
-# ensemble members and embed the numeric columns.
+# ensemble members, embed the numeric columns in more bins without a plain
+# branch beside the embedding, and add target means.
 _LARGE_TABLE_ROWS = 2000
 # n_blocks="auto": blocks on small and on large tables. A second block over-fitted
 # the small development tables and was more accurate on the large ones.
@@ -42,17 +49,20 @@ _AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE = 8, 4
 _AUTO_BATCH = 128
 # learning_rate="adaptive" divides the learning rate by this after a plateau.
 _ADAPTIVE_LR_DIVISOR = 5
-# numeric_embedding: bins of a piecewise-linear embedding and frequencies of a
-# periodic one, per numeric column, and the width of each column's embedding.
-# On the 23 development tables of 2,000 rows or more, 48 bins beat 16 by 0.0016
-# (5 seeds) and 64 bins were no better than 48.
-_EMBEDDING_BINS = 48
+# numeric_embedding: bins of a piecewise-linear embedding (on small and on large
+# tables) and frequencies of a periodic one, per numeric column, and the width
+# of each column's embedding. On the 23 development tables of 2,000 rows or
+# more, 48 bins beat 16 by 0.0016 (5 seeds) and 64 were no better than 48; on
+# the small ones, beside the plain branch, 16 beat 48 by 0.0023 (3 seeds).
+_EMBEDDING_BINS_SMALL, _EMBEDDING_BINS_LARGE = 16, 48
 _EMBEDDING_FREQUENCIES = 16
 _EMBEDDING_UNITS = 4
-# numeric_embedding="auto": the embedding of large tables, where piecewise-linear
-# with 48 bins beat periodic by 0.002 (5 seeds) in 0.94 times the time; small
-# ones read each scaled value as one number, more accurate below 2,000 rows.
+# numeric_embedding="auto": piecewise-linear, which beat periodic by 0.002 on the
+# large tables (5 seeds) in 0.94 times the time. Small tables also get a plain
+# branch that reads each scaled value as one number: the embedding alone lost
+# to the plain reading there, and the pair beat both (10 seeds).
 _AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
+_EMBEDDING_KINDS = ("piecewise_linear", "periodic")
 # Each category's embedding is scaled by n / (n + this), n its training rows: a
 # prior that shrinks categories seen in a few rows (see ColumnEmbedding).
 _CATEGORY_PRIOR_ROWS = 40
@@ -102,7 +112,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         "slow_position": [StrOptions({"before", "after"})],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "variable_selection": ["boolean"],
-        "numeric_embedding": [StrOptions({"auto", "piecewise_linear", "periodic"}), None],
+        "numeric_embedding": [
+            StrOptions({"auto", "piecewise_linear", "periodic"}),
+            None,
+            list,
+            tuple,
+        ],
         "target_encoding": [StrOptions({"auto"}), "boolean"],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -223,10 +238,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         y = self._validate_targets(y, first_call, classes)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         row_weight = sample_weight
-        numeric_embedding = self._auto_by_rows(
-            "numeric_embedding", X.shape[0], first_call, None, _AUTO_NUMERIC_EMBEDDING
-        )
-        n_bins = _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else 0
+        numeric_embedding, plain_branch = self._numeric_reading(X.shape[0], first_call)
+        embedding_terms = self._embedding_terms(numeric_embedding, X.shape[0], first_call)
+        n_bins = embedding_terms if numeric_embedding == "piecewise_linear" else 0
         sample_weight = self._target_sample_weight(y, sample_weight, incremental)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must not be all zero: there is nothing to learn from.")
@@ -254,6 +268,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         sample_weight = sample_weight.astype(X.dtype, copy=False)
         targets = targets.astype(X.dtype, copy=False)
 
+        embedding = self._embedding_spec(
+            numeric_embedding, embedding_terms, len(layout.numeric) + layout.n_target_columns
+        )
         spec = NetworkSpec(
             n_features=layout.n_encoded,
             n_numeric=layout.n_numeric,
@@ -276,9 +293,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             variable_selection=bool(self.variable_selection),
             indicator_columns=layout.indicator_columns if self.variable_selection else (),
             target_columns=layout.target_columns if self.variable_selection else (),
-            **self._embedding_spec(
-                numeric_embedding, len(layout.numeric) + layout.n_target_columns
-            ),
+            **embedding,
+            # Without an embedded column both branches would read the same input.
+            plain_branch=plain_branch and bool(embedding),
         )
         if continuing and spec != self._spec:
             previous = self._spec.to_dict()
@@ -329,12 +346,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                     [column.bin_edges for column in layout.numeric]
                 )
             if layout.categorical:
-                self.model_.get_layer("columns").set_shrinkage(
-                    [
-                        rows / (rows + _CATEGORY_PRIOR_ROWS)
-                        for rows in layout.code_rows(X, row_weight)
-                    ]
-                )
+                factors = [
+                    rows / (rows + _CATEGORY_PRIOR_ROWS) for rows in layout.code_rows(X, row_weight)
+                ]
+                for layer in self.model_.layers:
+                    if isinstance(layer, ColumnEmbedding):
+                        layer.set_shrinkage(factors)
             self._optimizer_state = None
             self.n_iter_ = 0
             self.t_ = 0
@@ -350,7 +367,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         )
         # Normalised to mean 1 over the training rows; the others are never read.
         data = trainer.tensors(X, targets, train_weight * (n_rows / train_weight.sum()))
-        penalty_scale = 0.5 * self.alpha / train_weight.sum()
+        # A plain branch doubles the members the objective averages over: its
+        # penalty is halved too, so that each branch trains as it would alone.
+        branches = spec.n_members // spec.ensemble_size
+        penalty_scale = 0.5 * self.alpha / train_weight.sum() / branches
         if validation is not None:
             X_val, targets_val, y_val, sw_val = validation
             val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
@@ -472,14 +492,55 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             return getattr(self._spec, name)
         return large if n_rows >= _LARGE_TABLE_ROWS else small
 
+    def _numeric_reading(self, n_rows, first_call):
+        """The numeric embedding of the network and whether a plain branch joins it.
+
+        ``numeric_embedding`` as a pair of an embedding and None asks for both
+        branches; "auto" is piecewise-linear, with a plain branch under
+        ``_LARGE_TABLE_ROWS`` rows. The first fit decides, as for
+        :meth:`_auto_by_rows`.
+        """
+        value = self.numeric_embedding
+        if value == "auto":
+            if not first_call:
+                return self._spec.numeric_embedding, self._spec.plain_branch
+            return _AUTO_NUMERIC_EMBEDDING, n_rows < _LARGE_TABLE_ROWS
+        if isinstance(value, (list, tuple)):
+            readings = list(value)
+            embeddings = [reading for reading in readings if reading is not None]
+            if (
+                len(readings) != 2
+                or len(embeddings) != 1
+                or not isinstance(embeddings[0], str)
+                or embeddings[0] not in _EMBEDDING_KINDS
+            ):
+                raise ValueError(
+                    "numeric_embedding as a list must pair one embedding "
+                    f"({' or '.join(map(repr, _EMBEDDING_KINDS))}) with None, such as "
+                    f"['piecewise_linear', None]; got {value!r}."
+                )
+            return embeddings[0], True
+        return value, False
+
+    def _embedding_terms(self, numeric_embedding, n_rows, first_call):
+        """Bins (piecewise-linear) or frequencies (periodic) per embedded column.
+
+        Bins are fewer under ``_LARGE_TABLE_ROWS`` rows, where the quantiles of
+        a few hundred rows are noisy; the first fit's rows decide.
+        """
+        if numeric_embedding == "periodic":
+            return _EMBEDDING_FREQUENCIES
+        if numeric_embedding is None:
+            return 0
+        if not first_call:
+            return self._spec.embedding_terms
+        return _EMBEDDING_BINS_LARGE if n_rows >= _LARGE_TABLE_ROWS else _EMBEDDING_BINS_SMALL
+
     @staticmethod
-    def _embedding_spec(numeric_embedding, n_numeric):
+    def _embedding_spec(numeric_embedding, terms, n_numeric):
         """The NetworkSpec fields of the numeric embedding of ``n_numeric`` columns."""
         if numeric_embedding is None or n_numeric == 0:
             return {}
-        terms = (
-            _EMBEDDING_BINS if numeric_embedding == "piecewise_linear" else _EMBEDDING_FREQUENCIES
-        )
         return {
             "numeric_embedding": numeric_embedding,
             "n_embedded": n_numeric,

@@ -256,6 +256,14 @@ class NetworkSpec:
     n_embedded: int = 0
     embedding_terms: int = 0  # bins or frequencies per column
     numeric_units: int = 1  # width of each embedded column
+    # A second sub-ensemble of ensemble_size members, with its own blocks, that
+    # reads the numeric columns as plain numbers; the network averages both.
+    plain_branch: bool = False
+
+    @property
+    def n_members(self):
+        """Members whose predictions the network averages, over all its branches."""
+        return self.ensemble_size * (2 if self.plain_branch else 1)
 
     @property
     def embedded_numeric_width(self):
@@ -271,7 +279,7 @@ class NetworkSpec:
         widest = max(
             self.n_features,
             self.embedded_numeric_width,
-            self.ensemble_size * max(self.block_units, self.slow_units if self.slow_layers else 0),
+            self.n_members * max(self.block_units, self.slow_units if self.slow_layers else 0),
             self.n_embedded * self.embedding_terms,
         )
         return min(MAX_CHUNK_ROWS, max(MIN_CHUNK_ROWS, CHUNK_NUMBERS // widest))
@@ -279,17 +287,18 @@ class NetworkSpec:
     def to_dict(self):
         return asdict(self)
 
-    def variable_of_input(self):
+    def variable_of_input(self, numeric_units=None):
         """For each column of the embedded input, the variable (table column) it belongs to.
 
         Variables are numbered as the encoding orders them: the numeric columns,
         then the categorical ones. Target means and a missing-value indicator
         belong to their numeric column, every unit of an embedding to its
-        column.
+        column. ``numeric_units=1`` describes the input of the plain branch.
         """
+        units = self.numeric_units if numeric_units is None else numeric_units
         n_scaled = self.n_numeric - len(self.indicator_columns) - len(self.target_columns)
-        variables = [column for column in range(n_scaled) for _ in range(self.numeric_units)]
-        variables += [column for column in self.target_columns for _ in range(self.numeric_units)]
+        variables = [column for column in range(n_scaled) for _ in range(units)]
+        variables += [column for column in self.target_columns for _ in range(units)]
         variables += list(self.indicator_columns)
         for index, width in enumerate(self.embedding_dims):
             variables += [n_scaled + index] * width
@@ -340,13 +349,39 @@ def build_network(spec, seed):
     (``softmax``/``sigmoid`` heads) or values (``linear`` head). Its layer
     named ``"logits"`` gives the pre-activation outputs the trainer's loss
     uses, for numerical stability: ``(batch, n_outputs)`` for a plain
-    network, ``(batch, ensemble_size, n_outputs)`` for an ensemble, whose
-    output is the mean of its members' activations.
+    network, ``(batch, n_members, n_outputs)`` for an ensemble, whose
+    output is the mean of its members' activations. With
+    ``spec.plain_branch``, a second branch of ``ensemble_size`` members with
+    layers of its own (named with a ``"_plain"`` suffix) reads the numeric
+    columns without the numeric embedding, and its members follow the first
+    branch's in ``"logits"``.
     """
     dtype = spec.dtype
     # The layers derive distinct sublayer seeds from consecutive ones.
-    seeds = iter(range(seed, seed + spec.n_blocks + 6))
+    seeds = iter(range(seed, seed + 2 * (spec.n_blocks + 6)))
     inputs = keras.Input(shape=(spec.n_features,), dtype=dtype, name="features")
+    logits = _branch(spec, inputs, seeds, embedded=True, suffix="")
+    if spec.plain_branch:
+        plain = _branch(spec, inputs, seeds, embedded=False, suffix="_plain")
+        logits = keras.layers.Concatenate(axis=1, dtype=dtype, name="logits")([logits, plain])
+    if spec.n_members > 1:
+        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
+        outputs = MemberMean(dtype=dtype, name="output")(outputs)
+    else:
+        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype, name="output")(
+            logits
+        )
+    return keras.Model(inputs, outputs, name="grn_network")
+
+
+def _branch(spec, inputs, seeds, embedded, suffix):
+    """The logits of one branch of the network: ``(batch, ensemble_size, n_outputs)``
+    when the network has several members, else ``(batch, n_outputs)``.
+
+    ``embedded`` says whether the branch reads the numeric columns through
+    ``spec.numeric_embedding``; its layers' names end in ``suffix``.
+    """
+    dtype = spec.dtype
 
     def slow_network(width):
         return SlowNetwork(
@@ -355,11 +390,12 @@ def build_network(spec, seed):
             units=spec.slow_units,
             seed=next(seeds),
             dtype=dtype,
-            name="slow_network",
+            name="slow_network" + suffix,
         )
 
     hidden = inputs
-    if spec.numeric_embedding is not None:
+    numeric_width, numeric_units = spec.n_numeric, 1
+    if embedded and spec.numeric_embedding is not None:
         hidden = NumericEmbedding(
             spec.numeric_embedding,
             spec.n_embedded,
@@ -367,33 +403,34 @@ def build_network(spec, seed):
             spec.numeric_units,
             seed=next(seeds),
             dtype=dtype,
-            name="numeric_embedding",
+            name="numeric_embedding" + suffix,
         )(hidden)
-    width = spec.embedded_numeric_width + len(spec.embedding_rows)
+        numeric_width, numeric_units = spec.embedded_numeric_width, spec.numeric_units
+    width = numeric_width + len(spec.embedding_rows)
     if spec.embedding_rows:
         hidden = ColumnEmbedding(
-            spec.embedded_numeric_width,
+            numeric_width,
             spec.embedding_rows,
             spec.embedding_dims,
             dtype=dtype,
-            name="columns",
+            name="columns" + suffix,
         )(hidden)
-        width = spec.embedded_numeric_width + sum(spec.embedding_dims)
+        width = numeric_width + sum(spec.embedding_dims)
     if spec.variable_selection:
         hidden, _ = VariableSelection(
-            spec.variable_of_input(),
+            spec.variable_of_input(numeric_units),
             VARIABLE_UNITS,
             spec.dropout_rate,
             seed=next(seeds),
             dtype=dtype,
-            name="variable_selection",
+            name="variable_selection" + suffix,
         )(hidden)
         width = VARIABLE_UNITS
-    ensemble = spec.ensemble_size > 1
+    ensemble = spec.n_members > 1
     if ensemble:
-        hidden = MemberAdapter(spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members")(
-            hidden
-        )
+        hidden = MemberAdapter(
+            spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members" + suffix
+        )(hidden)
     if spec.slow_layers and spec.slow_position == "before":
         hidden = slow_network(width)(hidden)
     for block in range(spec.n_blocks):
@@ -402,25 +439,20 @@ def build_network(spec, seed):
             dropout_rate=spec.dropout_rate,
             seed=next(seeds),
             dtype=dtype,
-            name=f"grn_{block}",
+            name=f"grn_{block}{suffix}",
         )(hidden)
     if spec.slow_layers and spec.slow_position == "after":
         hidden = slow_network(spec.block_units)(hidden)
+    # The first branch's heads are "logits" unless a plain branch follows.
+    name = "logits" if not spec.plain_branch else "heads" + (suffix or "_embedded")
     if ensemble:
-        logits = MemberHeads(spec.n_outputs, seed=next(seeds), dtype=dtype, name="logits")(hidden)
-        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
-        outputs = MemberMean(dtype=dtype, name="output")(outputs)
-    else:
-        logits = FixedOrderDense(
-            spec.n_outputs,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-            dtype=dtype,
-            name="logits",
-        )(hidden)
-        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype, name="output")(
-            logits
-        )
-    return keras.Model(inputs, outputs, name="grn_network")
+        return MemberHeads(spec.n_outputs, seed=next(seeds), dtype=dtype, name=name)(hidden)
+    return FixedOrderDense(
+        spec.n_outputs,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        dtype=dtype,
+        name=name,
+    )(hidden)
 
 
 def to_numpy(tensor):
@@ -465,8 +497,11 @@ def dropout_seed_generators(model):
 
 def selection_weights(model, X, batch_size):
     """The variable selection weights of ``model`` for the encoded rows ``X``:
-    (rows, variables), computed ``batch_size`` rows at a time."""
-    selector = keras.Model(model.input, model.get_layer("variable_selection").output[1])
+    (rows, variables), computed ``batch_size`` rows at a time; averaged over
+    the branches of a network with a plain branch."""
+    selectors = [layer.output[1] for layer in model.layers if isinstance(layer, VariableSelection)]
+    selected = selectors[0] if len(selectors) == 1 else ops.mean(ops.stack(selectors), axis=0)
+    selector = keras.Model(model.input, selected)
     parts = [
         to_numpy(selector(X[start : start + batch_size], training=False))
         for start in range(0, X.shape[0], batch_size)

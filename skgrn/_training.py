@@ -168,7 +168,7 @@ class Trainer(TrainerState):
 
     def _logits_by_member(self, X, training):
         logits = self._logits(X, training=training)
-        return logits if self.spec.ensemble_size > 1 else tf.expand_dims(logits, 1)
+        return logits if self.spec.n_members > 1 else tf.expand_dims(logits, 1)
 
     def _row_losses(self, X, Y):
         """Each row's loss averaged over the ensemble members, and the loss of the

@@ -67,17 +67,23 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         The average weights are ``feature_importances_``. Off by default:
         on the development tables it was less accurate on 4 of 10 and took
         about 3 times as long to fit (see docs/benchmarks.md).
-    numeric_embedding : {"auto", "piecewise_linear", "periodic"} or None, \
+    numeric_embedding : {"auto", "piecewise_linear", "periodic"}, None or a pair, \
             default="auto"
         How the network reads each numeric column. ``"piecewise_linear"``
-        embeds a column through up to 48 quantile bins, learned at ``fit``
-        with the sample weights (Gorishniy et al., 2022), so that the network
-        can learn threshold-like effects as trees do; ``"periodic"`` through
+        embeds a column through its quantile bins (up to 48 when the first
+        fit has 2,000 rows or more, up to 16 below), learned at ``fit`` with
+        the sample weights (Gorishniy et al., 2022), so that the network can
+        learn threshold-like effects as trees do; ``"periodic"`` through
         learned frequencies (RealMLP's embedding); ``None`` reads the scaled
-        value as one number. ``"auto"`` is ``"piecewise_linear"`` from 2,000
-        rows on (the more accurate embedding on the large development tables)
-        and ``None`` below, which was more accurate on the small ones (see
-        docs/defaults.md); ``partial_fit``'s first chunk decides.
+        value as one number. A pair of an embedding and ``None``, such as
+        ``["piecewise_linear", None]``, trains both readings side by side:
+        ``ensemble_size`` members read the embedding and as many others, with
+        blocks of their own, the plain numbers, and the prediction averages
+        all of them. ``"auto"`` is ``"piecewise_linear"`` from 2,000 rows on
+        and ``["piecewise_linear", None]`` below, where the tables that trees
+        win and those that linear models win pull apart and the pair was more
+        accurate than either reading (see docs/defaults.md); ``partial_fit``'s
+        first chunk decides.
     target_encoding : bool or "auto", default="auto"
         Give each numeric column whose values repeat (at least 10 distinct
         values, 5 training rows per value on average: codes, counts, a
@@ -101,7 +107,8 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         variance of the predictions at the price of ``ensemble_size`` times
         the arithmetic per row. ``"auto"`` averages 8 under 2000 training
         rows, where a step costs about the same for any number of members,
-        and 4 from 2000 rows on. ``1`` trains a single network.
+        and 4 from 2000 rows on. ``1`` trains a single network. A plain
+        branch (see ``numeric_embedding``) doubles the members.
     alpha : float, default=1.0
         Strength of the L2 penalty on the dense kernels, as in
         :class:`~sklearn.neural_network.MLPClassifier`.

@@ -146,19 +146,45 @@ def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
     assert clf.predict_proba(X).shape == (240, 2)
 
 
-def test_auto_embeds_the_numeric_columns_of_large_tables_only(mixed):
-    """The "auto" embedding is piecewise-linear from 2,000 rows on and none below (the
-    small development tables were more accurate without); partial_fit's first
-    chunk decides, as it does the ensemble's size."""
+def test_auto_embedding_follows_the_rows_of_the_first_fit(mixed):
+    """The "auto" embedding is piecewise-linear: with 48 bins from 2,000 rows on,
+    with 16 below and a plain branch beside it (see docs/defaults.md);
+    partial_fit's first chunk decides, as it does the ensemble's size."""
     X, y = mixed
-    assert fit_quietly(GRNRegressor(**SMALL), X, y)._spec.numeric_embedding is None
+    small = fit_quietly(GRNRegressor(**SMALL), X, y)._spec
+    assert small.numeric_embedding == "piecewise_linear"
+    assert small.plain_branch and small.embedding_terms == 16
     large_X = pd.concat([X] * 9, ignore_index=True).iloc[:2000]
     large_y = np.tile(y, 9)[:2000]
-    large = fit_quietly(GRNRegressor(max_iter=1, random_state=0), large_X, large_y)
-    assert large._spec.numeric_embedding == "piecewise_linear"
+    large = fit_quietly(GRNRegressor(max_iter=1, random_state=0), large_X, large_y)._spec
+    assert large.numeric_embedding == "piecewise_linear"
+    assert not large.plain_branch and large.embedding_terms == 48
     chunked = GRNRegressor(random_state=0).partial_fit(X, y)
     chunked.partial_fit(large_X, large_y)
-    assert chunked._spec.numeric_embedding is None
+    assert chunked._spec == fit_quietly(GRNRegressor(max_iter=1), X, y)._spec
+
+
+@pytest.mark.parametrize("kind", ["piecewise_linear", "periodic"])
+def test_a_pair_with_none_adds_the_plain_branch_in_either_order(mixed, kind):
+    X, y = mixed
+    first = fit_quietly(GRNRegressor(numeric_embedding=[kind, None], **SMALL), X, y)
+    second = fit_quietly(GRNRegressor(numeric_embedding=(None, kind), **SMALL), X, y)
+    assert first._spec.plain_branch and first._spec.numeric_embedding == kind
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    assert fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)._spec.n_members == 8
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[None, None], ["piecewise_linear"], ["piecewise_linear", "periodic"], ["auto", None],
+     ["splines", None], [None, "periodic", None], [1, None]],
+)  # fmt: skip
+def test_bad_list_of_readings_is_refused_before_training(mixed, value):
+    X, y = mixed
+    reg = GRNRegressor(numeric_embedding=value, **SMALL)
+    with pytest.raises(ValueError, match="numeric_embedding as a list must pair"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "model_")
 
 
 def test_wide_embeddings_run_over_fewer_rows_per_call():
@@ -197,6 +223,8 @@ def test_table_without_numeric_columns_has_no_numeric_embedding():
     X = pd.DataFrame({"shop": list("abcab") * 8})
     reg = fit_quietly(GRNRegressor(**SMALL), X, np.arange(40.0))
     assert reg._spec.numeric_embedding is None
+    # Nor a plain branch, which would read the same input as the first.
+    assert not reg._spec.plain_branch and reg._spec.n_members == 8
 
 
 @pytest.mark.parametrize("kind", ["piecewise_linear", "periodic"])

@@ -9,7 +9,9 @@ from skgrn import GRNClassifier, GRNRegressor
 from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import MemberAdapter, logits_model, to_numpy
 
-SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0)
+# Without a numeric embedding, so without the plain branch that "auto" adds below
+# 2,000 rows: one branch of ensemble_size members.
+SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0, numeric_embedding=None)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,27 @@ def test_ensemble_members_are_averaged(X, y):
     np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-6)
     # The members start from different views of the input, so they disagree.
     assert np.ptp(members, axis=1).max() > 1e-3
+
+
+@pytest.mark.parametrize("ensemble_size", [1, 3])
+def test_plain_branch_adds_members_that_read_plain_numbers(X, y, ensemble_size):
+    """With numeric_embedding=[embedding, None], a second branch of ensemble_size
+    members, with blocks of its own, reads the scaled numbers while the first
+    reads their embedding; the prediction averages all members."""
+    params = {**SMALL, "numeric_embedding": ["piecewise_linear", None]}
+    clf = fit_quietly(GRNClassifier(**{**params, "ensemble_size": ensemble_size}), X, y)
+    assert clf._spec.plain_branch and clf._spec.n_members == 2 * ensemble_size
+    logits = to_numpy(logits_model(clf.model_)(clf._layout.encode(X)))
+    assert logits.shape == (len(X), 2 * ensemble_size, 3)
+    members = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-6)
+    # The embedded branch's blocks read 4 numbers per column, the plain one's 1.
+    width = X.shape[1] * clf._spec.numeric_units
+    assert clf.model_.get_layer("members").scale.shape == (ensemble_size, width)
+    assert clf.model_.get_layer("members_plain").scale.shape == (ensemble_size, X.shape[1])
+    names = {layer.name for layer in clf.model_.layers}
+    assert {"numeric_embedding", "grn_0", "grn_0_plain"} <= names
+    assert "numeric_embedding_plain" not in names
 
 
 def test_member_views_start_as_random_signs(X, y):

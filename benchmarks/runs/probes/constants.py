@@ -5,7 +5,7 @@ embedding, the row count from which "auto" embeds numeric columns and adds
 target means) are module constants of ``skgrn._base``; this sets them in its
 own process only::
 
-    python benchmarks/runs/probes/constants.py _EMBEDDING_BINS=16 -- \\
+    python benchmarks/runs/probes/constants.py _EMBEDDING_BINS_LARGE=16 -- \\
         DATA_DIR --seeds 3 --models grn --tables ComputerPrices Wage
 
 ``_AUTO_ROWS=N`` is not a constant but moves the 2,000-row threshold of
@@ -36,6 +36,19 @@ def move_auto_threshold(n_rows):
         return original(self, name, rows, first_call, small, large)
 
     skgrn._base.BaseGRN._auto_by_rows = auto_by_rows
+
+    # The embedding (plain branch, bins) reads the rows through these two.
+    def as_if(rows):
+        return skgrn._base._LARGE_TABLE_ROWS if rows >= n_rows else 0
+
+    reading = skgrn._base.BaseGRN._numeric_reading
+    terms = skgrn._base.BaseGRN._embedding_terms
+    skgrn._base.BaseGRN._numeric_reading = lambda self, rows, first_call: reading(
+        self, as_if(rows), first_call
+    )
+    skgrn._base.BaseGRN._embedding_terms = lambda self, kind, rows, first_call: terms(
+        self, kind, as_if(rows), first_call
+    )
 
 
 def main(argv):

@@ -10,7 +10,13 @@ from skgrn import GRNClassifier
 
 N_SAMPLES = 120
 # A small network: every test shares its shapes so the compiled trainer is reused.
-SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, batch_size=32, random_state=0)
+# A small network with the plain reading only: these tests are about the estimator's
+# behaviour, not the numeric embedding (the default pair is covered by
+# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
+SMALL = dict(
+    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, batch_size=32, random_state=0,
+    numeric_embedding=None,
+)  # fmt: skip
 
 
 def make_clf(**params):

@@ -27,7 +27,13 @@ from skgrn import GRNClassifier, GRNRegressor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 80
-SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0)
+# A small network with the plain reading only: these tests are about the estimator's
+# behaviour, not the numeric embedding (the default pair is covered by
+# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
+SMALL = dict(
+    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0,
+    numeric_embedding=None,
+)  # fmt: skip
 
 # Small max_iter values are the point here; their ConvergenceWarnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -19,7 +19,13 @@ from skgrn import GRNClassifier, GRNRegressor
 from skgrn._progress import EpochProgress, in_jupyter_kernel
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SMALL = dict(n_blocks=1, block_units=4, slow_layers=0, batch_size=10, random_state=0)
+# A small network with the plain reading only: these tests are about the estimator's
+# behaviour, not the numeric embedding (the default pair is covered by
+# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
+SMALL = dict(
+    n_blocks=1, block_units=4, slow_layers=0, batch_size=10, random_state=0,
+    numeric_embedding=None,
+)  # fmt: skip
 # Stops at epoch n_iter_no_change + 2: no epoch improves on the best by tol.
 STOPS_EARLY = dict(early_stopping=True, validation_fraction=0.2, tol=1e9, n_iter_no_change=1)
 

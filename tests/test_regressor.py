@@ -14,7 +14,13 @@ from skgrn._network import to_numpy
 
 N_SAMPLES = 60
 # A small network: every test shares its shapes so the compiled trainer is reused.
-SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0)
+# A small network with the plain reading only: these tests are about the estimator's
+# behaviour, not the numeric embedding (the default pair is covered by
+# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
+SMALL = dict(
+    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0,
+    numeric_embedding=None,
+)  # fmt: skip
 
 
 def make_reg(**params):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from skgrn._embeddings import KINDS as EMBEDDING_KINDS
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
 from skgrn._network import (
     ColumnEmbedding,
@@ -62,7 +63,6 @@ _EMBEDDING_UNITS = 4
 # branch that reads each scaled value as one number: the embedding alone lost
 # to the plain reading there, and the pair beat both (10 seeds).
 _AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
-_EMBEDDING_KINDS = ("piecewise_linear", "periodic")
 # Each category's embedding is scaled by n / (n + this), n its training rows: a
 # prior that shrinks categories seen in a few rows (see ColumnEmbedding).
 _CATEGORY_PRIOR_ROWS = 40
@@ -369,8 +369,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         data = trainer.tensors(X, targets, train_weight * (n_rows / train_weight.sum()))
         # A plain branch doubles the members the objective averages over: its
         # penalty is halved too, so that each branch trains as it would alone.
-        branches = spec.n_members // spec.ensemble_size
-        penalty_scale = 0.5 * self.alpha / train_weight.sum() / branches
+        penalty_scale = 0.5 * self.alpha / train_weight.sum() / spec.n_branches
         if validation is not None:
             X_val, targets_val, y_val, sw_val = validation
             val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
@@ -512,11 +511,11 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 len(readings) != 2
                 or len(embeddings) != 1
                 or not isinstance(embeddings[0], str)
-                or embeddings[0] not in _EMBEDDING_KINDS
+                or embeddings[0] not in EMBEDDING_KINDS
             ):
                 raise ValueError(
                     "numeric_embedding as a list must pair one embedding "
-                    f"({' or '.join(map(repr, _EMBEDDING_KINDS))}) with None, such as "
+                    f"({' or '.join(map(repr, EMBEDDING_KINDS))}) with None, such as "
                     f"['piecewise_linear', None]; got {value!r}."
                 )
             return embeddings[0], True

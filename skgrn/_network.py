@@ -261,9 +261,14 @@ class NetworkSpec:
     plain_branch: bool = False
 
     @property
+    def n_branches(self):
+        """Sub-ensembles of ``ensemble_size`` members: 2 with a plain branch, else 1."""
+        return 2 if self.plain_branch else 1
+
+    @property
     def n_members(self):
         """Members whose predictions the network averages, over all its branches."""
-        return self.ensemble_size * (2 if self.plain_branch else 1)
+        return self.ensemble_size * self.n_branches
 
     @property
     def embedded_numeric_width(self):

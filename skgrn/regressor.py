@@ -101,7 +101,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         ensemble of TabM (Gorishniy et al., 2024). Averaging lowers the
         variance of the predictions at the price of ``ensemble_size`` times
         the arithmetic per row. ``"auto"`` averages 8 under 2000 training
-        rows, where a step costs about the same for any number of members,
+        rows, where the predictions varied most between initialisations,
         and 4 from 2000 rows on. ``1`` trains a single network. A plain
         branch (see ``numeric_embedding``) doubles the members.
     alpha : float, default=1.0

@@ -212,15 +212,30 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, *, incremental, classes=None):
-        # Checking the input sets attributes (n_features_in_, classes_, ...) as
-        # it goes: a call that fails must leave a fitted estimator as it was.
+        # A call that fails, at any point and for any reason, leaves a fitted
+        # estimator as it was: its attributes (checking the input sets some as
+        # it goes), its network's weights (the end of training writes them in
+        # place) and its random streams (a later fit gives what it would have).
         saved = dict(self.__dict__)
+        weights = weights_of(self.model_) if "model_" in saved else None
+        streams = [(stream, stream.get_state()) for stream in self._random_streams()]
         try:
             return self._fit_checked(X, y, sample_weight, incremental=incremental, classes=classes)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
+            if weights is not None:
+                self.model_.set_weights(weights)
+            for stream, state in streams:
+                stream.set_state(state)
             raise
+
+    def _random_streams(self):
+        """The RandomState objects a fit draws from: the running stream of
+        warm_start and partial_fit, and a RandomState given as ``random_state``."""
+        streams = (self.__dict__.get("_rng"), self.random_state)
+        unique = {id(stream): stream for stream in streams}
+        return [stream for stream in unique.values() if isinstance(stream, np.random.RandomState)]
 
     def _fit_checked(self, X, y, sample_weight, *, incremental, classes):
         fitted = hasattr(self, "model_")

@@ -12,12 +12,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
-    _check_feature_names,
-    _check_n_features,
     _check_sample_weight,
     _check_y,
     check_consistent_length,
     check_is_fitted,
+    validate_data,
 )
 
 from skgrn._embeddings import KINDS as EMBEDDING_KINDS
@@ -580,8 +579,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     def _check_table(self, X, reset):
         """``X`` checked as a table, with its column names and count checked against fit."""
         X = as_table(X)
-        _check_feature_names(self, X, reset=reset)
-        _check_n_features(self, X, reset=reset)
+        # Only the names and the count: as_table has checked the values.
+        validate_data(self, X, reset=reset, skip_check_array=True)
         return X
 
     def _forward(self, X):

@@ -18,6 +18,7 @@ from keras import ops
 from skgrn import _fixed_order
 from skgrn._embeddings import NumericEmbedding
 from skgrn._selection import VariableSelection
+from skgrn._tabular import CHUNK_ROWS
 from skgrn.layers import FixedOrderDense, GatedResidualNetwork, SlowNetwork
 
 #: Width of each column's embedding in the variable selection network.
@@ -212,7 +213,7 @@ class MemberMean(keras.layers.Layer):
 
 #: When a network runs over many rows (the validation loss, predictions,
 #: selection weights), it takes them in chunks of at most this many rows...
-MAX_CHUNK_ROWS = 16384
+MAX_CHUNK_ROWS = CHUNK_ROWS
 #: ...and of fewer where a row's widest activation is wide, so that this
 #: activation holds at most this many numbers per chunk (4 MB in float32). A
 #: numeric embedding computes several (rows, columns, terms) tensors: for 50

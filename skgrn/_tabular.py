@@ -71,8 +71,10 @@ TARGET_MIN_VALUES = 10
 TARGET_ROWS_PER_VALUE = 5
 #: Folds of the cross-fitted target means.
 TARGET_FOLDS = 5
-#: Rows whose numeric columns are encoded together: bounds the float64 working copies.
-ENCODE_ROWS = 16384
+#: Most rows handled at once wherever a table is taken in pieces: encoding its
+#: numeric columns (bounding the float64 working copies) and running a network
+#: over it (skgrn._network.MAX_CHUNK_ROWS).
+CHUNK_ROWS = 16384
 #: Alignment of the encoded table, in bytes: what TensorFlow needs to use an
 #: array's memory without copying it (Eigen's widest vector alignment).
 ALIGNMENT = 64
@@ -250,7 +252,7 @@ class TableLayout:
     def encode(self, X, cross_fit=None):
         """The float matrix the network reads, for a table checked by :func:`as_table`.
 
-        The numeric columns are scaled together, :data:`ENCODE_ROWS` rows at a
+        The numeric columns are scaled together, :data:`CHUNK_ROWS` rows at a
         time, so the only full-size array made is the result. Target means are
         those learned at fit, or with ``cross_fit=(targets, weights, folds)``
         (training rows: their encoded targets, weights and folds) each row's
@@ -266,8 +268,8 @@ class TableLayout:
             indicators = np.array([column.has_indicator for column in self.numeric])
             n_scaled = len(self.numeric)
             first_indicator = n_scaled + self.n_target_columns
-            for start in range(0, X.shape[0], ENCODE_ROWS):
-                rows = slice(start, start + ENCODE_ROWS)
+            for start in range(0, X.shape[0], CHUNK_ROWS):
+                rows = slice(start, start + CHUNK_ROWS)
                 values = _numeric_matrix(_rows(X, rows), numeric_positions, labels)
                 missing = np.isnan(values)
                 scaled = _soft_clip((values - centers) / spreads)
@@ -297,8 +299,8 @@ class TableLayout:
                 [
                     means.index(_numeric_matrix(_rows(X, rows), [position], [label])[:, 0])
                     for rows in (
-                        slice(start, start + ENCODE_ROWS)
-                        for start in range(0, X.shape[0], ENCODE_ROWS)
+                        slice(start, start + CHUNK_ROWS)
+                        for start in range(0, X.shape[0], CHUNK_ROWS)
                     )
                 ]
             )

@@ -3,6 +3,7 @@ and pickling. The subclasses only say how targets are encoded and decoded."""
 
 import warnings
 from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.utils.validation import (
 
 from skgrn._embeddings import KINDS as EMBEDDING_KINDS
 from skgrn._engine import check_devices, get_forward_pass, get_trainer, network_dtype
+from skgrn._fit_loop import LoopSettings, run_epochs
 from skgrn._network import (
     ColumnEmbedding,
     NetworkSpec,
@@ -28,7 +30,6 @@ from skgrn._network import (
     selection_weights,
     weights_of,
 )
-from skgrn._progress import EpochProgress
 from skgrn._tabular import TARGET_FOLDS, as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
@@ -47,8 +48,6 @@ _AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE = 8, 4
 # batch_size="auto": minibatches of this many rows (all rows when fewer). On the
 # 38 development tables 128 beat the earlier n // 10 within [128, 512].
 _AUTO_BATCH = 128
-# learning_rate="adaptive" divides the learning rate by this after a plateau.
-_ADAPTIVE_LR_DIVISOR = 5
 # numeric_embedding: bins of a piecewise-linear embedding (on small and on large
 # tables) and frequencies of a periodic one, per numeric column, and the width
 # of each column's embedding. On the 23 development tables of 2,000 rows or
@@ -78,6 +77,42 @@ def _check_rng(random_state):
     if random_state is None:
         return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
     return check_random_state(random_state)
+
+
+@dataclass
+class _Fit:
+    """One call of fit or partial_fit, prepared: what training reads and the
+    commit sets."""
+
+    X: np.ndarray  # the encoded table
+    targets: np.ndarray  # the encoded targets, in the table's dtype
+    row_weight: np.ndarray  # the sample weights as given (without class weights)
+    layout: object  # skgrn._tabular.TableLayout
+    spec: NetworkSpec
+    rng: np.random.RandomState  # the run's stream: new on a first fit, continued after
+    model: object  # the network trained: new on a first fit, model_ when continuing
+    optimizer_state: list | None
+    history: dict  # the history so far, which training extends
+    n_iter: int
+    t: int
+    incremental: bool
+    devices: tuple | None
+    train_rows: np.ndarray
+    train_weight: np.ndarray  # the training rows' weights, zero on the others
+    validation: tuple | None  # (X, targets, y, sample_weight) of early stopping's rows
+
+
+def _continued_history(previous):
+    """The history a fit extends: empty, or a copy of ``previous`` with one value
+    of each kind per epoch (NaN where there is none, such as a validation loss
+    without a validation split), so that ``pd.DataFrame(history_)`` has a row
+    per epoch."""
+    history = {"loss": [], "val_loss": [], "objective": []}
+    if previous is not None:
+        history.update({name: list(values) for name, values in previous.items()})
+    for values in history.values():
+        values += [np.nan] * (len(history["loss"]) - len(values))
+    return history
 
 
 def _stop_message(stopped, iteration, best_epoch):
@@ -237,10 +272,64 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         return [stream for stream in unique.values() if isinstance(stream, np.random.RandomState)]
 
     def _fit_checked(self, X, y, sample_weight, *, incremental, classes):
-        fitted = hasattr(self, "model_")
-        continuing = fitted and (incremental or self.warm_start)
-        first_call = not continuing
+        fit = self._prepare(X, y, sample_weight, incremental, classes)
+        result = self._train(fit)
+        self._commit(fit, result)
+        return self
 
+    def _train(self, fit):
+        """Train ``fit``'s network on a trainer (see skgrn._fit_loop.run_epochs)."""
+        trainer = get_trainer(fit.spec, fit.devices)
+        trainer.load(
+            weights_of(fit.model),
+            fit.optimizer_state,
+            learning_rate=float(self.learning_rate_init),
+            dropout_seed=int(fit.rng.randint(_MAX_SEED)),
+        )
+        n_rows = fit.train_rows.shape[0]
+        # Normalised to mean 1 over the training rows; the others are never read.
+        data = trainer.tensors(
+            fit.X, fit.targets, fit.train_weight * (n_rows / fit.train_weight.sum())
+        )
+        val_data = None
+        if fit.validation is not None:
+            X_val, targets_val, _, sw_val = fit.validation
+            val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
+        settings = LoopSettings(
+            n_epochs=1 if fit.incremental else self.max_iter,
+            incremental=fit.incremental,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            adaptive=self.learning_rate == "adaptive",
+            learning_rate=float(self.learning_rate_init),
+            verbose=self.verbose,
+            name=type(self).__name__,
+            batch_size=self._batch_size(n_rows),
+            # A plain branch doubles the members the objective averages over: its
+            # penalty is halved too, so that each branch trains as it would alone.
+            penalty_scale=0.5 * self.alpha / fit.train_weight.sum() / fit.spec.n_branches,
+        )
+        return run_epochs(
+            trainer,
+            data,
+            val_data,
+            fit.train_rows,
+            fit.rng,
+            settings,
+            fit.history,
+            fit.n_iter,
+            fit.t,
+        )
+
+    def _prepare(self, X, y, sample_weight, incremental, classes):
+        """Check and encode the input and describe the network: a :class:`_Fit`.
+
+        Checking sets the attributes of the input (``n_features_in_``,
+        ``classes_``, ...) as scikit-learn's checks do; nothing else of the
+        estimator changes before the commit.
+        """
+        continuing = hasattr(self, "model_") and (incremental or self.warm_start)
+        first_call = not continuing
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -250,30 +339,21 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
         check_consistent_length(X, y)
         y = self._validate_targets(y, first_call, classes)
-        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-        row_weight = sample_weight
-        numeric_embedding, plain_branch = self._numeric_reading(X.shape[0], first_call)
-        embedding_terms = self._embedding_terms(numeric_embedding, X.shape[0], first_call)
-        n_bins = embedding_terms if numeric_embedding == "piecewise_linear" else 0
-        sample_weight = self._target_sample_weight(y, sample_weight, incremental)
+        row_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        reading = self._numeric_reading(X.shape[0], first_call)
+        terms = self._embedding_terms(reading[0], X.shape[0], first_call)
+        sample_weight = self._target_sample_weight(y, row_weight, incremental)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight must not be all zero: there is nothing to learn from.")
         targets = self._encode_targets(y, sample_weight, first_call)
-        if first_call:
-            # One random stream per training run, continued by warm_start and
-            # partial_fit so that successive calls do not repeat shuffles.
-            self._rng = _check_rng(self.random_state)
-            target_encoding = self._auto_by_rows("target_encoding", X.shape[0], True, False, True)
-            layout = learn_layout(
-                X,
-                row_weight,
-                self.categorical_features,
-                n_bins=n_bins,
-                targets=targets if target_encoding else None,
-            )
-        else:
-            layout = self._layout
-        rng = self._rng
+        # One random stream per training run, continued by warm_start and
+        # partial_fit so that successive calls do not repeat shuffles.
+        rng = _check_rng(self.random_state) if first_call else self._rng
+        layout = (
+            self._layout
+            if continuing
+            else self._learn_layout(X, row_weight, targets, reading, terms)
+        )
         cross_fit = None
         if layout.target_means:
             # Drawn only here, so that tables without target means train as before.
@@ -281,19 +361,61 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         X = layout.encode(X, cross_fit=cross_fit)
         sample_weight = sample_weight.astype(X.dtype, copy=False)
         targets = targets.astype(X.dtype, copy=False)
+        spec = self._network_spec(layout, X.shape[0], targets.shape[1], reading, terms, first_call)
+        train_rows, train_weight, validation = self._split(
+            X, y, targets, sample_weight, rng, incremental
+        )
+        if continuing:
+            model, optimizer_state = self.model_, self._optimizer_state
+            history, n_iter, t = _continued_history(self.history_), self.n_iter_, self.t_
+        else:
+            model, optimizer_state = self._new_network(spec, layout, X, row_weight, rng), None
+            history, n_iter, t = _continued_history(None), 0, 0
+        return _Fit(
+            X=X,
+            targets=targets,
+            row_weight=row_weight,
+            layout=layout,
+            spec=spec,
+            rng=rng,
+            model=model,
+            optimizer_state=optimizer_state,
+            history=history,
+            n_iter=n_iter,
+            t=t,
+            incremental=incremental,
+            devices=devices,
+            train_rows=train_rows,
+            train_weight=train_weight,
+            validation=validation,
+        )
 
+    def _learn_layout(self, X, row_weight, targets, reading, terms):
+        """The table layout of a first fit (see skgrn._tabular.learn_layout)."""
+        target_encoding = self._auto_by_rows("target_encoding", X.shape[0], True, False, True)
+        return learn_layout(
+            X,
+            row_weight,
+            self.categorical_features,
+            n_bins=terms if reading[0] == "piecewise_linear" else 0,
+            targets=targets if target_encoding else None,
+        )
+
+    def _network_spec(self, layout, n_rows, n_outputs, reading, terms, first_call):
+        """The NetworkSpec of this fit; a continued fit must keep the previous one."""
+        numeric_embedding, plain_branch = reading
         embedding = self._embedding_spec(
-            numeric_embedding, embedding_terms, len(layout.numeric) + layout.n_target_columns
+            numeric_embedding, terms, len(layout.numeric) + layout.n_target_columns
         )
         spec = NetworkSpec(
             n_features=layout.n_encoded,
             n_numeric=layout.n_numeric,
             embedding_rows=layout.embedding_rows,
             embedding_dims=layout.embedding_dims,
-            n_outputs=targets.shape[1],
+            n_outputs=n_outputs,
             output_activation=self._output_activation(),
             n_blocks=self._auto_by_rows(
-                "n_blocks", X.shape[0], first_call, _AUTO_BLOCKS_SMALL, _AUTO_BLOCKS_LARGE
+                "n_blocks", n_rows, first_call, _AUTO_BLOCKS_SMALL, _AUTO_BLOCKS_LARGE
             ),
             block_units=self.block_units,
             slow_layers=self.slow_layers,
@@ -301,7 +423,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             slow_position=self.slow_position,
             dropout_rate=float(self.dropout_rate),
             ensemble_size=self._auto_by_rows(
-                "ensemble_size", X.shape[0], first_call, _AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE
+                "ensemble_size", n_rows, first_call, _AUTO_MEMBERS_SMALL, _AUTO_MEMBERS_LARGE
             ),
             dtype=network_dtype(layout.dtype),
             variable_selection=bool(self.variable_selection),
@@ -311,7 +433,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             # Without an embedded column both branches would read the same input.
             plain_branch=plain_branch and bool(embedding),
         )
-        if continuing and spec != self._spec:
+        if not first_call and spec != self._spec:
             previous = self._spec.to_dict()
             changed = sorted(
                 name for name, value in spec.to_dict().items() if previous[name] != value
@@ -321,168 +443,89 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 f"{', '.join(changed)} changed since the last fit. Set warm_start=False "
                 "or restore the previous values."
             )
+        return spec
 
+    def _split(self, X, y, targets, sample_weight, rng, incremental):
+        """The training rows, their weights (zero elsewhere) and the validation
+        part ``(X, targets, y, sample_weight)`` of early stopping, or None."""
         if self.early_stopping == "auto":
             early_stopping = X.shape[0] >= _LARGE_TABLE_ROWS
         else:
             early_stopping = bool(self.early_stopping)
-        early_stopping = early_stopping and not incremental
         # Training visits the rows in train_rows; the encoded table itself is
         # never copied, as it can be most of the memory a large fit uses.
         train_rows = np.arange(X.shape[0], dtype=np.int32)
-        train_weight = sample_weight
-        validation = None
-        if early_stopping:
-            stratify = y if self._stratify_validation(y) else None
-            train_rows, val_rows = train_test_split(
-                train_rows,
-                test_size=self.validation_fraction,
-                random_state=rng,
-                stratify=stratify,
-            )
-            train_weight = np.zeros_like(sample_weight)
-            train_weight[train_rows] = sample_weight[train_rows]
-            sw_val = sample_weight[val_rows]
-            for part, weights in (("validation", sw_val), ("training", train_weight)):
-                if not weights.sum() > 0:
-                    raise ValueError(
-                        f"The {part} part of the early-stopping split has zero total "
-                        "sample_weight; change validation_fraction or the weights."
-                    )
-            validation = (take_rows(X, val_rows), targets[val_rows], y[val_rows], sw_val)
-
-        if first_call:
-            self._layout = layout
-            self._spec = spec
-            self.model_ = build_network(spec, seed=int(rng.randint(_MAX_SEED)))
-            if spec.numeric_embedding == "piecewise_linear":
-                self.model_.get_layer("numeric_embedding").set_bins(
-                    [column.bin_edges for column in layout.numeric]
+        if not early_stopping or incremental:
+            return train_rows, sample_weight, None
+        stratify = y if self._stratify_validation(y) else None
+        train_rows, val_rows = train_test_split(
+            train_rows, test_size=self.validation_fraction, random_state=rng, stratify=stratify
+        )
+        train_weight = np.zeros_like(sample_weight)
+        train_weight[train_rows] = sample_weight[train_rows]
+        sw_val = sample_weight[val_rows]
+        for part, weights in (("validation", sw_val), ("training", train_weight)):
+            if not weights.sum() > 0:
+                raise ValueError(
+                    f"The {part} part of the early-stopping split has zero total "
+                    "sample_weight; change validation_fraction or the weights."
                 )
-            if layout.categorical:
-                factors = [
-                    rows / (rows + _CATEGORY_PRIOR_ROWS) for rows in layout.code_rows(X, row_weight)
-                ]
-                for layer in self.model_.layers:
-                    if isinstance(layer, ColumnEmbedding):
-                        layer.set_shrinkage(factors)
-            self._optimizer_state = None
-            self.n_iter_ = 0
-            self.t_ = 0
-        n_rows = train_rows.shape[0]
-        batch_size = self._batch_size(n_rows)
-
-        trainer = get_trainer(spec, devices)
-        trainer.load(
-            weights_of(self.model_),
-            self._optimizer_state,
-            learning_rate=float(self.learning_rate_init),
-            dropout_seed=int(rng.randint(_MAX_SEED)),
+        return (
+            train_rows,
+            train_weight,
+            (take_rows(X, val_rows), targets[val_rows], y[val_rows], sw_val),
         )
-        # Normalised to mean 1 over the training rows; the others are never read.
-        data = trainer.tensors(X, targets, train_weight * (n_rows / train_weight.sum()))
-        # A plain branch doubles the members the objective averages over: its
-        # penalty is halved too, so that each branch trains as it would alone.
-        penalty_scale = 0.5 * self.alpha / train_weight.sum() / spec.n_branches
-        if validation is not None:
-            X_val, targets_val, y_val, sw_val = validation
-            val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
 
-        history = {"loss": [], "val_loss": [], "objective": []}
-        if continuing:
-            history.update({name: list(values) for name, values in self.history_.items()})
-        # One value of each per epoch (NaN where there is none: a validation loss
-        # without a validation split), so that pd.DataFrame(history_) has a row per epoch.
-        for values in history.values():
-            values += [np.nan] * (len(history["loss"]) - len(values))
-        first_iter, first_t, first_recorded = self.n_iter_, self.t_, len(history["loss"])
-        best_loss, best_epoch, stalled = np.inf, None, 0
-        learning_rate = float(self.learning_rate_init)
-        plateau = max(1, self.n_iter_no_change // 2)
-        n_epochs = 1 if incremental else self.max_iter
-        converged = False
-        stopped = None  # "diverged" or "interrupted" when training ended abnormally
-        progress = EpochProgress(
-            n_epochs,
-            desc=type(self).__name__,
-            patience=None if incremental else self.n_iter_no_change,
-            show=self.verbose == 1,
-        )
-        try:
-            with progress:
-                for _ in range(n_epochs):
-                    order = train_rows[rng.permutation(n_rows)]
-                    objective, loss = trainer.train_epoch(*data, order, batch_size, penalty_scale)
-                    self.n_iter_ += 1
-                    self.t_ += n_rows
-                    history["loss"].append(loss)
-                    history["objective"].append(objective)
-                    # Without validation rows, what training minimises decides.
-                    monitored = objective
-                    if validation is not None:
-                        monitored = trainer.evaluate(*val_data)
-                        history["val_loss"].append(monitored)
-                    else:
-                        history["val_loss"].append(np.nan)
-                    if self.verbose >= 2:
-                        message = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
-                        if validation is not None:
-                            message += f", validation loss = {monitored:.8f}"
-                        print(message)
-                    if not np.isfinite([loss, objective, monitored]).all():
-                        stopped = "diverged"
-                    elif not incremental:
-                        stalled = stalled + 1 if monitored > best_loss - self.tol else 0
-                        if monitored < best_loss:
-                            trainer.keep()
-                            best_loss, best_epoch = monitored, self.n_iter_
-                        converged = stalled > self.n_iter_no_change
-                    val_loss = None if validation is None else monitored
-                    progress.update(loss, val_loss, best_epoch, stalled)
-                    if stopped or converged or incremental:
-                        break
-                    if self.learning_rate == "adaptive" and stalled and stalled % plateau == 0:
-                        learning_rate /= _ADAPTIVE_LR_DIVISOR
-                        trainer.set_learning_rate(learning_rate)
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            # Ctrl-C can land between an epoch's updates: keep the epochs fully recorded.
-            recorded = min(len(values) for values in history.values())
-            for values in history.values():
-                del values[recorded:]
-            self.n_iter_ = first_iter + recorded - first_recorded
-            self.t_ = first_t + (self.n_iter_ - first_iter) * n_rows
+    @staticmethod
+    def _new_network(spec, layout, X, row_weight, rng):
+        """A first fit's network, initialised from ``rng``, with the layout's bins
+        and its categories' shrinkage (from the encoded rows ``X``)."""
+        model = build_network(spec, seed=int(rng.randint(_MAX_SEED)))
+        if spec.numeric_embedding == "piecewise_linear":
+            model.get_layer("numeric_embedding").set_bins(
+                [column.bin_edges for column in layout.numeric]
+            )
+        if layout.categorical:
+            factors = [
+                rows / (rows + _CATEGORY_PRIOR_ROWS) for rows in layout.code_rows(X, row_weight)
+            ]
+            for layer in model.layers:
+                if isinstance(layer, ColumnEmbedding):
+                    layer.set_shrinkage(factors)
+        return model
 
-        if best_epoch is not None:
-            self.model_.set_weights(trainer.kept_weights())
-        elif stopped != "diverged":
-            self.model_.set_weights(trainer.weights())
-        # A diverged run's optimizer state is as broken as its weights.
-        self._optimizer_state = None if stopped == "diverged" else trainer.optimizer_state()
-        self.history_ = history
-        if spec.variable_selection:
-            self.feature_importances_ = self._feature_importances(X, row_weight)
+    def _commit(self, fit, result):
+        """Set the estimator's fitted state from a prepared fit and its training."""
+        self._rng, self._layout, self._spec, self.model_ = fit.rng, fit.layout, fit.spec, fit.model
+        if result.weights is not None:
+            self.model_.set_weights(result.weights)
+        self._optimizer_state = result.optimizer_state
+        self.history_ = result.history
+        self.n_iter_, self.t_ = result.n_iter, result.t
+        if fit.spec.variable_selection:
+            self.feature_importances_ = self._feature_importances(fit.X, fit.row_weight)
         else:
             self.__dict__.pop("feature_importances_", None)
-        if validation is not None:
-            self.best_epoch_ = best_epoch
-            self.best_validation_loss_ = best_loss
+        if fit.validation is not None:
+            X_val, _, y_val, sw_val = fit.validation
+            self.best_epoch_ = result.best_epoch
+            self.best_validation_loss_ = result.best_loss
             self.best_validation_score_ = self._validation_score(X_val, y_val, sw_val)
         else:
             # Attributes of a previous early-stopped fit would describe another model.
             for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
                 self.__dict__.pop(name, None)
-        if stopped is not None:
-            category = RuntimeWarning if stopped == "diverged" else UserWarning
-            warnings.warn(_stop_message(stopped, self.n_iter_, best_epoch), category, 5)
-        elif not incremental and not converged:
+        if result.stopped is not None:
+            category = RuntimeWarning if result.stopped == "diverged" else UserWarning
+            message = _stop_message(result.stopped, self.n_iter_, result.best_epoch)
+            warnings.warn(message, category, stacklevel=6)
+        elif not fit.incremental and not result.converged:
             warnings.warn(
                 f"Maximum iterations ({self.max_iter}) reached and the optimization "
                 "hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
-        return self
 
     def _feature_importances(self, X, sample_weight):
         """The mean selection weight of each table column over the encoded rows ``X``."""

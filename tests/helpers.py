@@ -10,8 +10,14 @@ from sklearn.exceptions import ConvergenceWarning
 #: other backends go through skgrn._portable and compute in float32.
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
-tensorflow_only = pytest.mark.skipif(
-    not ON_TENSORFLOW, reason="tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
+
+def only_on_tensorflow(reason):
+    """Skip a test, with ``reason``, on backends other than TensorFlow."""
+    return pytest.mark.skipif(not ON_TENSORFLOW, reason=reason)
+
+
+tensorflow_only = only_on_tensorflow(
+    "tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
 )
 
 

@@ -7,15 +7,14 @@ import textwrap
 
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW, fit_quietly
+from helpers import fit_quietly, only_on_tensorflow
 from sklearn.datasets import make_classification, make_regression
 
 import skgrn._engine
 from skgrn import GRNClassifier, GRNRegressor
 
-tensorflow_only = pytest.mark.skipif(
-    not ON_TENSORFLOW,
-    reason="devices= is TensorFlow's MirroredStrategy; other backends refuse it (tested below)",
+tensorflow_only = only_on_tensorflow(
+    "devices= is TensorFlow's MirroredStrategy; other backends refuse it (tested below)"
 )
 
 # Several minibatches per epoch, an odd batch size (the devices' shares differ by a

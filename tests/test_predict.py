@@ -12,11 +12,14 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-import tensorflow as tf
-from helpers import fit_quietly
+from helpers import fit_quietly, tensorflow_only
 
 from skgrn import GRNClassifier, GRNRegressor, _network
-from skgrn._forward import get_forward_pass
+
+# The traced graph of skgrn._forward, compared with Keras' predict through tf.data:
+# TensorFlow's own prediction path. Other backends predict through skgrn._portable,
+# whose outputs the estimator tests check on each backend.
+pytestmark = tensorflow_only
 
 # The piecewise-linear embedding (the default of large tables): with it (and
 # without an embedding) the traced graph reproduces model_.predict bit for bit;
@@ -27,6 +30,8 @@ N_ROWS = 300
 
 def keras_outputs(estimator, X, batch_size=None):
     """What ``model_.predict`` gives for the encoded ``X``, batch by batch."""
+    import tensorflow as tf
+
     batch_size = batch_size or estimator._spec.chunk_rows
     encoded = estimator._layout.encode(estimator._check_table(X, reset=False))
     batches = tf.data.Dataset.from_tensor_slices(encoded).batch(batch_size)
@@ -82,6 +87,8 @@ def test_inputs_longer_than_a_chunk_are_predicted_in_chunks(fitted, data, monkey
 
 
 def test_networks_of_one_shape_share_the_graph_and_keep_their_own_weights(data):
+    from skgrn._forward import get_forward_pass
+
     X, y = data
     first = fit_quietly(GRNRegressor(**SMALL), X, y)
     second = fit_quietly(GRNRegressor(**{**SMALL, "random_state": 1}), X, y)

@@ -237,7 +237,8 @@ class MirroredTrainer(Trainer):
     batch's row count, plus its share of the penalty), and the optimizer sums
     the gradients across devices before one update applied on every copy. The
     result is the single-device step up to the order of floating-point sums.
-    With dropout, each device draws its own masks.
+    With dropout, the devices read the same seed state, so row ``i`` of each
+    device's share gets the same mask (tests/test_devices.py).
     """
 
     def __init__(self, spec, devices):

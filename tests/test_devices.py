@@ -115,3 +115,47 @@ def test_devices_need_the_tensorflow_backend(monkeypatch):
     X, y = make_classification(n_samples=50, random_state=0)
     with pytest.raises(ValueError, match="MirroredStrategy.*backend"):
         GRNClassifier(devices=["/cpu:0"], max_iter=2).fit(X, y)
+
+
+DROPOUT_MASKS = textwrap.dedent(
+    """
+    import json, warnings
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from skgrn import GRNRegressor
+    from skgrn._engine import get_trainer
+    warnings.simplefilter("ignore")
+    X = np.random.RandomState(0).randn(64, 4)
+    devices = ("/cpu:0", "/cpu:1")
+    reg = GRNRegressor(devices=list(devices), dropout_rate=0.5, numeric_embedding=None,
+                       max_iter=1, random_state=0).fit(X, X[:, 0])
+    trainer = get_trainer(reg._spec, devices)
+    rows = tf.constant(reg._layout.encode(reg._check_table(X[:8], reset=False)))
+    # The same rows on both devices, with dropout on, as in a training step.
+    out = trainer._strategy.run(lambda x: trainer._logits(x, training=True), args=(rows,))
+    first, second = [t.numpy() for t in trainer._strategy.experimental_local_results(out)]
+    without = trainer._logits(rows, training=False).numpy()
+    print(json.dumps({"same": bool(np.array_equal(first, second)),
+                      "dropped": bool(not np.array_equal(first, without))}))
+    """
+)
+
+
+@tensorflow_only
+@pytest.mark.slow
+def test_devices_draw_the_same_dropout_masks_for_their_shares():
+    """Decided, and documented in README ("Several devices"): every device reads
+    the dropout layers' seed state, so row i of each device's share of a batch
+    gets the same mask. Drawing a mask per device would need a device-dependent
+    seed in every dropout layer; dropout is off by default."""
+    import json
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", DROPOUT_MASKS], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {"same": True, "dropped": True}

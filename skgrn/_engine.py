@@ -6,16 +6,67 @@ backends (JAX, torch) they run through Keras' backend-independent API
 (:mod:`skgrn._portable`). The choice is Keras': ``KERAS_BACKEND``, read when
 Keras is first imported. Modules are imported on first use, so that
 TensorFlow need not be installed to use another backend.
+
+This module is the one place that chooses: the estimators ask it for a
+:class:`Trainer` and a :class:`ForwardPass`, the interfaces both backends'
+implementations follow (checked in tests/test_engine.py).
 """
 
+from typing import Protocol, runtime_checkable
+
 import keras
+import numpy as np
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    """What a fit asks of a trainer, on any backend (see :func:`get_trainer`).
+
+    A trainer is built once per network spec and reused: each fit loads its
+    state, trains and reads the state back.
+    """
+
+    def load(self, weights, optimizer_state, learning_rate, dropout_seed) -> None:
+        """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
+
+    def tensors(self, X, Y, W) -> tuple:
+        """The training arrays as the backend's tensors, converted once per fit."""
+
+    def train_epoch(self, X, Y, W, order, batch_size, penalty_scale) -> tuple[float, float]:
+        """One pass over the rows in ``order``: the mean objective and ensemble loss."""
+
+    def evaluate(self, X, Y, W) -> float:
+        """The weighted mean loss of the ensemble's prediction on held-out rows."""
+
+    def keep(self) -> None:
+        """Remember the current weights (the best epoch's, so far)."""
+
+    def kept_weights(self) -> list:
+        """The weights :meth:`keep` remembered, as NumPy arrays."""
+
+    def weights(self) -> list:
+        """The current weights, as NumPy arrays."""
+
+    def optimizer_state(self) -> list:
+        """The optimizer's variables, as NumPy arrays."""
+
+    def set_learning_rate(self, learning_rate) -> None:
+        """The learning rate of the following steps."""
+
+
+@runtime_checkable
+class ForwardPass(Protocol):
+    """A network's outputs for encoded rows, on any backend (see :func:`get_forward_pass`)."""
+
+    def __call__(self, model, X) -> np.ndarray:
+        """Outputs of ``model`` (a network of the pass's spec) for the rows of ``X``."""
 
 
 def _on_tensorflow():
     return keras.backend.backend() == "tensorflow"
 
 
-def get_trainer(spec, devices=None):
+def get_trainer(spec, devices=None) -> Trainer:
     """The cached trainer for ``spec`` in this thread, built on first use.
 
     ``devices`` (see :func:`check_devices`) asks for data-parallel training.
@@ -73,7 +124,7 @@ def check_devices(devices):
     return devices
 
 
-def get_forward_pass(spec):
+def get_forward_pass(spec) -> ForwardPass:
     """The cached forward pass for ``spec`` in this thread, built on first use."""
     if _on_tensorflow():
         from skgrn._forward import get_forward_pass

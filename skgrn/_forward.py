@@ -26,7 +26,8 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from skgrn._network import build_network, cached_per_spec, run_traced
+from skgrn._network import build_network, cached_per_spec
+from skgrn._tf_private import call_concrete, variable_handles
 
 
 def get_forward_pass(spec):
@@ -47,7 +48,7 @@ class ForwardPass:
         self._function = function.get_concrete_function()
         # Where each tensor the graph captured comes from: a position in a
         # network's weights, for the template's variables.
-        handles = [weight.value.handle for weight in template.weights]
+        handles = variable_handles(template.weights)
         self._positions = []
         for captured in self._function.captured_inputs:
             matches = [i for i, handle in enumerate(handles) if handle is captured]
@@ -64,14 +65,14 @@ class ForwardPass:
         computed ``spec.chunk_rows`` rows per call of the graph."""
         captures = self._captures.get(model)
         if captures is None:
-            weights = model.weights
-            captures = self._captures[model] = [weights[i].value.handle for i in self._positions]
+            handles = variable_handles(model.weights)
+            captures = self._captures[model] = [handles[i] for i in self._positions]
         X = np.asarray(X, dtype=self.spec.dtype)
         if X.shape[0] == 0:
             return np.empty((0, self.spec.n_outputs), dtype=self.spec.dtype)
         step = self.spec.chunk_rows
         chunks = [
-            run_traced(self._function, [tf.constant(X[start : start + step])], captures)
+            call_concrete(self._function, [tf.constant(X[start : start + step])], captures)
             for start in range(0, X.shape[0], step)
         ]
         if len(chunks) == 1:

@@ -335,19 +335,6 @@ def cached_per_spec(kind, spec, build):
     return built
 
 
-def run_traced(function, inputs, captured=None):
-    """Run the concrete TensorFlow ``function`` on the list of tensors ``inputs``.
-
-    This skips the Python binding of arguments that calling the function
-    does, which costs about as much as running a small graph. ``captured``
-    replaces the tensors and variables the function captured when traced
-    (by default, those).
-    """
-    if captured is None:
-        captured = function.captured_inputs
-    return function._call_flat(list(inputs), captured)
-
-
 def build_network(spec, seed):
     """Return the Keras model described by ``spec``, initialised from ``seed``.
 

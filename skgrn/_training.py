@@ -29,10 +29,10 @@ from skgrn._network import (
     dropout_seed_generators,
     kernels,
     logits_model,
-    run_traced,
 )
 from skgrn._state import TrainerState
 from skgrn._tabular import ALIGNMENT, aligned_empty
+from skgrn._tf_private import call_concrete, shared_tensor
 
 
 def get_trainer(spec, devices=None):
@@ -65,7 +65,7 @@ def _as_tensor(array, dtype):
         aligned = aligned_empty(array.shape, array.dtype)
         aligned[...] = array
         array = aligned
-    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+    return shared_tensor(array)
 
 
 class Trainer(TrainerState):
@@ -116,14 +116,14 @@ class Trainer(TrainerState):
     def _run(self, name, *inputs):
         """Run the traced function ``name`` (traced on first use) on tensors.
 
-        It is called with :func:`~skgrn._network.run_traced`, skipping
+        It is called with :func:`~skgrn._tf_private.call_concrete`, skipping
         tf.function's per-call signature matching: about 0.15 ms a call, a
         tenth of an epoch on a small table.
         """
         function = self._concrete.get(name)
         if function is None:
             function = self._concrete[name] = self._functions[name].get_concrete_function()
-        return run_traced(function, inputs)
+        return call_concrete(function, inputs)
 
     # -- state moving in and out ------------------------------------------------
     def keep(self):

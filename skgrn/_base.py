@@ -1,5 +1,6 @@
-"""What GRNClassifier and GRNRegressor share: parameters, the fit loop, prediction
-and pickling. The subclasses only say how targets are encoded and decoded."""
+"""What GRNClassifier and GRNRegressor share: parameters, fitting (prepare, train
+through skgrn._fit_loop, commit), prediction and pickling. The subclasses only say
+how targets are encoded and decoded."""
 
 import warnings
 from abc import ABCMeta, abstractmethod

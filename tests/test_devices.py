@@ -36,14 +36,37 @@ def test_one_device_trains_like_the_default_device():
 
 
 # Logical devices are configured once per process, before TensorFlow starts:
-# the two-device runs need a fresh interpreter.
+# the two-device runs need a fresh interpreter, whose script starts with this.
+TWO_CPUS = textwrap.dedent(
+    """
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    """
+)
+
+
+def run_on_two_cpus(script, *args):
+    """Run ``script`` in a fresh interpreter whose CPU is split into two logical
+    devices; return the JSON it prints last."""
+    import json
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(
+        [sys.executable, "-c", TWO_CPUS + script, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 TWO_DEVICES = textwrap.dedent(
     """
     import json, sys, warnings
     import numpy as np
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from sklearn.datasets import make_classification, make_regression
     from skgrn import GRNClassifier, GRNRegressor
     warnings.simplefilter("ignore")
@@ -70,16 +93,7 @@ TWO_DEVICES = textwrap.dedent(
 def test_two_devices_train_like_one():
     import json
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run(
-        [sys.executable, "-c", TWO_DEVICES, json.dumps(PARAMS)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    runs = json.loads(result.stdout.strip().splitlines()[-1])
+    runs = run_on_two_cpus(TWO_DEVICES, json.dumps(PARAMS))
     single, mirrored = runs["None"], runs["['/cpu:0', '/cpu:1']"]
     # Same epochs, same early stopping; the sums of the two devices' gradients
     # differ from one device's only in rounding.
@@ -121,9 +135,6 @@ DROPOUT_MASKS = textwrap.dedent(
     """
     import json, warnings
     import numpy as np
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from skgrn import GRNRegressor
     from skgrn._engine import get_trainer
     warnings.simplefilter("ignore")
@@ -150,12 +161,4 @@ def test_devices_draw_the_same_dropout_masks_for_their_shares():
     the dropout layers' seed state, so row i of each device's share of a batch
     gets the same mask. Drawing a mask per device would need a device-dependent
     seed in every dropout layer; dropout is off by default."""
-    import json
-
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run(
-        [sys.executable, "-c", DROPOUT_MASKS], capture_output=True, text=True, env=env, timeout=600
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome == {"same": True, "dropped": True}
+    assert run_on_two_cpus(DROPOUT_MASKS) == {"same": True, "dropped": True}

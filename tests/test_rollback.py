@@ -49,11 +49,11 @@ def failing_trainers(monkeypatch, method, error):
     )
 
 
-def call(estimator, mode):
+def call(estimator, mode, y=Y):
     """The call under test: a refit, a warm_start fit or a partial_fit."""
     if mode == "partial_fit":
-        return estimator.partial_fit(X, Y)
-    return fit_quietly(estimator, X, Y)
+        return estimator.partial_fit(X, y)
+    return fit_quietly(estimator, X, y)
 
 
 def fitted(mode, **params):
@@ -95,20 +95,13 @@ def test_a_failed_call_changes_nothing_and_the_next_one_continues_as_if_it_had_n
     before, predictions = state(estimator), estimator.predict(X)
     with monkeypatch.context() as patched:
         if FAILURES[failure] is None:
-            error = ValueError
-            bad_y = np.where(np.arange(80) == 5, np.nan, Y)
-            failed = lambda: (  # noqa: E731
-                estimator.partial_fit(X, bad_y)
-                if mode == "partial_fit"
-                else estimator.fit(X, bad_y)
-            )
+            error, y = ValueError, np.where(np.arange(80) == 5, np.nan, Y)
         else:
             method, exception = FAILURES[failure]
-            error = type(exception)
+            error, y = type(exception), Y
             failing_trainers(patched, method, exception)
-            failed = lambda: call(estimator, mode)  # noqa: E731
         with pytest.raises(error):
-            failed()
+            call(estimator, mode, y)
     assert_unchanged(estimator, before, predictions)
     # The random stream and optimizer state are intact: the next call trains as
     # the same call on an estimator that never failed.

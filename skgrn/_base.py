@@ -29,6 +29,7 @@ from skgrn._network import (
     NetworkSpec,
     build_network,
     selection_weights,
+    set_network_weights,
     weights_of,
 )
 from skgrn._tabular import TARGET_FOLDS, as_table, learn_layout, take_rows
@@ -680,4 +681,4 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         super().__setstate__(state)
         if weights is not None:
             self.model_ = build_network(self._spec, seed=0)
-            self.model_.set_weights(weights)
+            set_network_weights(self.model_, weights)

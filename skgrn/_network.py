@@ -469,6 +469,27 @@ def weights_of(model):
     return [to_numpy(weight) for weight in model.weights]
 
 
+def set_network_weights(model, weights):
+    """``model.set_weights(weights)`` for weights an skgrn network stored.
+
+    Weights stored by an older skgrn may have another shape of the same size
+    (the heads of a one-member network before every network had a member
+    axis: ``(features, outputs)`` for ``(1, features, outputs)``); they are
+    reshaped. Anything else that does not fit raises ``ValueError``.
+    """
+    values = []
+    for variable, value in zip(model.weights, weights, strict=False):
+        value = np.asarray(value)
+        if value.shape != tuple(variable.shape) and value.size == np.prod(variable.shape):
+            value = value.reshape(variable.shape)
+        values.append(value)
+    if len(weights) != len(model.weights):
+        raise ValueError(
+            f"The network has {len(model.weights)} weights; {len(weights)} were given."
+        )
+    model.set_weights(values)
+
+
 def logits_model(model):
     """A model sharing ``model``'s layers that stops before the output activation."""
     return keras.Model(model.input, model.get_layer("logits").output)

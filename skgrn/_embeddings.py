@@ -23,9 +23,9 @@ NeurIPS 2022). :class:`NumericEmbedding` implements two of their families:
     ``b_k``, a per-column linear map, and ``x`` itself beside it: RealMLP's
     "PBLD" embedding (Holzmüller et al., NeurIPS 2024).
 
-Per-column linear maps are the ensemble heads' grouped dense product with
-columns in place of members, so their sums run in a fixed order too (see
-:mod:`skgrn._fixed_order`).
+Per-column linear maps are grouped dense products (one group per column, as
+the ensemble heads have one per member), so their sums run in a fixed order
+too (see :mod:`skgrn._fixed_order`).
 """
 
 import math
@@ -160,12 +160,12 @@ class NumericEmbedding(keras.layers.Layer):
                 ops.maximum(position, ops.convert_to_tensor(floor, self.compute_dtype)),
                 ops.cast(ceiling, self.compute_dtype),
             )
-            embedded = values * self.weight + _fixed_order.member_dense(
+            embedded = values * self.weight + _fixed_order.grouped_dense(
                 encoding, self.kernel, self.bias, training
             )
         else:
             waves = ops.cos((2.0 * math.pi) * values * self.frequencies + self.phases)
-            linear = _fixed_order.member_dense(waves, self.kernel, self.bias, training)
+            linear = _fixed_order.grouped_dense(waves, self.kernel, self.bias, training)
             embedded = ops.concatenate([values, linear], axis=-1)
         embedded = ops.reshape(embedded, (-1, self.n_columns * self.units))
         return ops.concatenate([embedded, inputs[:, self.n_columns :]], axis=-1)

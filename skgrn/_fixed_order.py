@@ -57,8 +57,9 @@ def matmul(a, b):
     )
 
 
-def member_matmul(a, b):
-    """``einsum("bmf,mfu->bmu", a, b)``, summed over ``f`` in a fixed order."""
+def grouped_matmul(a, b):
+    """``einsum("bmf,mfu->bmu", a, b)``, summed over ``f`` in a fixed order: one
+    product per group ``m`` (an ensemble member, a table column)."""
     size = b.shape[1]
     if size <= CHUNK:
         return ops.einsum("bmf,mfu->bmu", a, b)
@@ -83,11 +84,11 @@ def dense(inputs, kernel, bias, training):
     return outputs if bias is None else ops.add(outputs, bias)
 
 
-def member_dense(inputs, kernel, bias, training):
-    """One dense layer per ensemble member: ``(batch, members, f) -> (batch, members, u)``."""
+def grouped_dense(inputs, kernel, bias, training):
+    """One dense layer per group: ``(batch, groups, f) -> (batch, groups, u)``."""
     if training and keras.backend.backend() == "tensorflow":
-        return _tf_member_dense(inputs, kernel, bias)
-    return member_matmul(inputs, kernel) + bias
+        return _tf_grouped_dense(inputs, kernel, bias)
+    return grouped_matmul(inputs, kernel) + bias
 
 
 # -- TensorFlow gradients -----------------------------------------------------------------
@@ -139,17 +140,17 @@ def _tf_dense(inputs, kernel, bias):
     return affine(inputs, tf.convert_to_tensor(kernel), tf.convert_to_tensor(bias))
 
 
-def _tf_member_dense(inputs, kernel, bias):
+def _tf_grouped_dense(inputs, kernel, bias):
     import tensorflow as tf
 
     @tf.custom_gradient
     def heads(x, kernel, bias):
         def grad(upstream):
-            d_inputs = member_matmul(upstream, tf.transpose(kernel, [0, 2, 1]))
-            # Each chunk of rows and member multiplied out, then summed over the chunks.
+            d_inputs = grouped_matmul(upstream, tf.transpose(kernel, [0, 2, 1]))
+            # Each chunk of rows and group multiplied out, then summed over the chunks.
             products = tf.einsum("gcmf,gcmu->gmfu", _row_chunks(x), _row_chunks(upstream))
             return d_inputs, tf.reduce_sum(products, axis=0), tf.reduce_sum(upstream, axis=0)
 
-        return member_matmul(x, kernel) + bias, grad
+        return grouped_matmul(x, kernel) + bias, grad
 
     return heads(inputs, tf.convert_to_tensor(kernel), tf.convert_to_tensor(bias))

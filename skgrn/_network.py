@@ -15,11 +15,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from skgrn import _fixed_order
 from skgrn._embeddings import NumericEmbedding
 from skgrn._selection import VariableSelection
 from skgrn._tabular import CHUNK_ROWS
-from skgrn.layers import FixedOrderDense, GatedResidualNetwork, SlowNetwork
+from skgrn.layers import GatedResidualNetwork, GroupedDense, SlowNetwork
 
 #: Width of each column's embedding in the variable selection network.
 VARIABLE_UNITS = 16
@@ -129,14 +128,22 @@ class MemberAdapter(keras.layers.Layer):
         Number of ensemble members.
     seed : int
         Seed of the random signs.
+    scaled : bool, default=True
+        Whether the members see the input through their scale vectors. A
+        network of a single member has nothing to tell apart: it sees the
+        input as it is, and the layer only adds the member axis.
     """
 
-    def __init__(self, n_members, seed, **kwargs):
+    def __init__(self, n_members, seed, scaled=True, **kwargs):
         super().__init__(**kwargs)
         self.n_members = int(n_members)
         self.seed = int(seed)
+        self.scaled = bool(scaled)
 
     def build(self, input_shape):
+        if not self.scaled:
+            self.scale = None
+            return
         signs = np.random.default_rng(self.seed).choice(
             [-1.0, 1.0], (self.n_members, input_shape[-1])
         )
@@ -147,56 +154,15 @@ class MemberAdapter(keras.layers.Layer):
         )
 
     def call(self, inputs):
-        return ops.expand_dims(inputs, 1) * self.scale
+        inputs = ops.expand_dims(inputs, 1)
+        return inputs if self.scale is None else inputs * self.scale
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.n_members, input_shape[-1])
 
     def get_config(self):
         config = super().get_config()
-        config.update(n_members=self.n_members, seed=self.seed)
-        return config
-
-
-@keras.saving.register_keras_serializable(package="skgrn")
-class MemberHeads(keras.layers.Layer):
-    """One dense output layer per ensemble member.
-
-    Maps ``(batch, members, features)`` to ``(batch, members, units)``.
-
-    Parameters
-    ----------
-    units : int
-        Outputs of each member.
-    seed : int
-        Seed of the Glorot-uniform kernels.
-    """
-
-    def __init__(self, units, seed, **kwargs):
-        super().__init__(**kwargs)
-        self.units = int(units)
-        self.seed = int(seed)
-
-    def build(self, input_shape):
-        n_members, width = input_shape[-2], input_shape[-1]
-        limit = np.sqrt(6.0 / (width + self.units))
-        self.kernel = self.add_weight(
-            shape=(n_members, width, self.units),
-            initializer=keras.initializers.RandomUniform(-limit, limit, seed=self.seed),
-            name="kernel",
-        )
-        self.bias = self.add_weight(shape=(n_members, self.units), initializer="zeros", name="bias")
-
-    def call(self, inputs, training=None):
-        # Sums in a fixed order, whatever TensorFlow's thread count (see skgrn._fixed_order).
-        return _fixed_order.member_dense(inputs, self.kernel, self.bias, training)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.units)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(units=self.units, seed=self.seed)
+        config.update(n_members=self.n_members, seed=self.seed, scaled=self.scaled)
         return config
 
 
@@ -243,7 +209,7 @@ class NetworkSpec:
     slow_units: int
     slow_position: str  # "before" or "after" the GRN blocks
     dropout_rate: float
-    ensemble_size: int  # members sharing the blocks; 1 is a plain network
+    ensemble_size: int  # members sharing the blocks of a branch
     dtype: str  # "float32" or "float64"
     # Variable selection over the table's columns (see skgrn._selection). The
     # defaults keep specs pickled before these fields existed usable.
@@ -341,9 +307,9 @@ def build_network(spec, seed):
     The model maps ``(batch, n_features)`` inputs to probabilities
     (``softmax``/``sigmoid`` heads) or values (``linear`` head). Its layer
     named ``"logits"`` gives the pre-activation outputs the trainer's loss
-    uses, for numerical stability: ``(batch, n_outputs)`` for a plain
-    network, ``(batch, n_members, n_outputs)`` for an ensemble, whose
-    output is the mean of its members' activations. With
+    uses, for numerical stability: ``(batch, n_members, n_outputs)``; the
+    output is the mean of the members' activations (``ensemble_size=1`` is
+    a one-member ensemble). With
     ``spec.plain_branch``, a second branch of ``ensemble_size`` members with
     layers of its own (named with a ``"_plain"`` suffix) reads the numeric
     columns without the numeric embedding, and its members follow the first
@@ -357,19 +323,13 @@ def build_network(spec, seed):
     if spec.plain_branch:
         plain = _branch(spec, inputs, seeds, embedded=False, suffix="_plain")
         logits = keras.layers.Concatenate(axis=1, dtype=dtype, name="logits")([logits, plain])
-    if spec.n_members > 1:
-        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
-        outputs = MemberMean(dtype=dtype, name="output")(outputs)
-    else:
-        outputs = keras.layers.Activation(spec.output_activation, dtype=dtype, name="output")(
-            logits
-        )
+    outputs = keras.layers.Activation(spec.output_activation, dtype=dtype)(logits)
+    outputs = MemberMean(dtype=dtype, name="output")(outputs)
     return keras.Model(inputs, outputs, name="grn_network")
 
 
 def _branch(spec, inputs, seeds, embedded, suffix):
-    """The logits of one branch of the network: ``(batch, ensemble_size, n_outputs)``
-    when the network has several members, else ``(batch, n_outputs)``.
+    """The logits of one branch of the network: ``(batch, ensemble_size, n_outputs)``.
 
     ``embedded`` says whether the branch reads the numeric columns through
     ``spec.numeric_embedding``; its layers' names end in ``suffix``.
@@ -419,11 +379,13 @@ def _branch(spec, inputs, seeds, embedded, suffix):
             name="variable_selection" + suffix,
         )(hidden)
         width = VARIABLE_UNITS
-    ensemble = spec.n_members > 1
-    if ensemble:
-        hidden = MemberAdapter(
-            spec.ensemble_size, seed=next(seeds), dtype=dtype, name="members" + suffix
-        )(hidden)
+    hidden = MemberAdapter(
+        spec.ensemble_size,
+        seed=next(seeds),
+        scaled=spec.n_members > 1,
+        dtype=dtype,
+        name="members" + suffix,
+    )(hidden)
     if spec.slow_layers and spec.slow_position == "before":
         hidden = slow_network(width)(hidden)
     for block in range(spec.n_blocks):
@@ -438,14 +400,7 @@ def _branch(spec, inputs, seeds, embedded, suffix):
         hidden = slow_network(spec.block_units)(hidden)
     # The first branch's heads are "logits" unless a plain branch follows.
     name = "logits" if not spec.plain_branch else "heads" + (suffix or "_embedded")
-    if ensemble:
-        return MemberHeads(spec.n_outputs, seed=next(seeds), dtype=dtype, name=name)(hidden)
-    return FixedOrderDense(
-        spec.n_outputs,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-        dtype=dtype,
-        name=name,
-    )(hidden)
+    return GroupedDense(spec.n_outputs, seed=next(seeds), dtype=dtype, name=name)(hidden)
 
 
 def to_numpy(tensor):

@@ -73,8 +73,7 @@ class _Objective(keras.Model):
         )
 
     def call(self, X, training=False):
-        logits = self.logits(X, training=training)
-        return logits if self.spec.n_members > 1 else ops.expand_dims(logits, 1)
+        return self.logits(X, training=training)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Keras' logs, plus the loss of the members' averaged prediction (no penalty)."""

@@ -22,44 +22,16 @@ import numpy as np
 from keras import ops
 
 from skgrn import _fixed_order
-from skgrn.layers import GatedResidualNetwork, _sub_seed
+from skgrn.layers import (
+    GatedResidualNetwork,
+    GroupedDense,
+    _gated_linear,
+    _gated_residual,
+    _sub_seed,
+)
 
 #: Initial gain of the selection GRN's layer normalisation (1 in a plain GRN).
 _SELECTION_GAIN = 0.1
-
-
-def _glorot_uniform(n_in, n_out, seed):
-    limit = np.sqrt(6.0 / (n_in + n_out))
-    return keras.initializers.RandomUniform(-limit, limit, seed=seed)
-
-
-@keras.saving.register_keras_serializable(package="skgrn")
-class VariableDense(keras.layers.Layer):
-    """One dense layer per variable: ``(batch, variables, f) -> (batch, variables, units)``."""
-
-    def __init__(self, units, seed, activation=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units = int(units)
-        self.seed = int(seed)
-        self.activation = keras.activations.get(activation)
-
-    def build(self, input_shape):
-        n_variables, width = input_shape[-2], input_shape[-1]
-        self.kernel = self.add_weight(
-            shape=(n_variables, width, self.units),
-            initializer=_glorot_uniform(width, self.units, self.seed),
-            name="kernel",
-        )
-        self.bias = self.add_weight(
-            shape=(n_variables, self.units), initializer="zeros", name="bias"
-        )
-
-    def call(self, inputs, training=None):
-        outputs = _fixed_order.member_dense(inputs, self.kernel, self.bias, training)
-        return self.activation(outputs)
-
-    def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.units)
 
 
 @keras.saving.register_keras_serializable(package="skgrn")
@@ -68,7 +40,9 @@ class VariableGRN(keras.layers.Layer):
 
     The computation of :class:`~skgrn.layers.GatedResidualNetwork` (ELU dense,
     linear dense, dropout, gated linear unit, residual, layer normalisation),
-    with separate weights for each variable.
+    with grouped dense layers (:class:`~skgrn.layers.GroupedDense`), so
+    separate weights for each variable, and a gain and offset per variable
+    and unit after the normalisation.
 
     The layer normalisation is what makes the selection weights readable as
     importances: every variable reaches the weighted sum at the same scale,
@@ -86,7 +60,7 @@ class VariableGRN(keras.layers.Layer):
 
         def dense(offset, name, activation=None):
             seed = _sub_seed(self.seed, offset)
-            return VariableDense(self.units, seed, activation, dtype=policy, name=name)
+            return GroupedDense(self.units, seed, activation, dtype=policy, name=name)
 
         self.elu_dense = dense(0, "elu_dense", "elu")
         self.linear_dense = dense(1, "linear_dense")
@@ -114,10 +88,19 @@ class VariableGRN(keras.layers.Layer):
         self.beta = self.add_weight(shape=shape, initializer="zeros", name="beta")
 
     def call(self, inputs, training=None):
-        hidden = self.linear_dense(self.elu_dense(inputs))
-        hidden = self.dropout(hidden, training=training)
-        outputs = inputs + self.glu_linear(hidden) * self.glu_gate(hidden)
+        outputs = _gated_residual(
+            inputs,
+            inputs,
+            self.elu_dense,
+            self.linear_dense,
+            self.dropout,
+            self._gated_linear,
+            training,
+        )
         return self.layer_norm(outputs) * self.gamma + self.beta
+
+    def _gated_linear(self, inputs):
+        return _gated_linear(inputs, self.glu_linear, self.glu_gate)
 
     def compute_output_shape(self, input_shape):
         return input_shape

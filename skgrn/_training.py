@@ -166,14 +166,10 @@ class Trainer(TrainerState):
             total += float(self._run("evaluate", X[rows], Y[rows], W[rows]))
         return total / n_rows
 
-    def _logits_by_member(self, X, training):
-        logits = self._logits(X, training=training)
-        return logits if self.spec.n_members > 1 else tf.expand_dims(logits, 1)
-
     def _row_losses(self, X, Y):
         """Each row's loss averaged over the ensemble members, and the loss of the
         members' averaged prediction; with dropout."""
-        logits = self._logits_by_member(X, training=True)
+        logits = self._logits(X, training=True)
         activation = self.spec.output_activation
         members = tf.reduce_mean(member_losses(activation, Y, logits), axis=1)
         return members, ensemble_loss(activation, Y, logits)
@@ -213,7 +209,7 @@ class Trainer(TrainerState):
             kept.assign(weight.value)
 
     def _evaluate_graph(self, X, Y, W):
-        logits = self._logits_by_member(X, training=False)
+        logits = self._logits(X, training=False)
         return tf.reduce_sum(ensemble_loss(self.spec.output_activation, Y, logits) * W)
 
 

@@ -65,6 +65,72 @@ class FixedOrderDense(keras.layers.Dense):
         return outputs if self.activation is None else self.activation(outputs)
 
 
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class GroupedDense(keras.layers.Layer):
+    """One dense layer per group: ``(batch, groups, features) -> (batch, groups, units)``.
+
+    The groups are an ensemble's members (their output heads) or a table's
+    columns (the per-variable layers of skgrn's variable selection). Each
+    group has its own Glorot-uniform kernel and a zero bias; the sums run in a
+    fixed order, as in :class:`FixedOrderDense`.
+
+    Parameters
+    ----------
+    units : int
+        Outputs of each group.
+    seed : int
+        Seed of the kernels.
+    activation : str or callable, default=None
+    """
+
+    def __init__(self, units, seed, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = _check_positive_int("units", units)
+        self.seed = _check_seed(seed)
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        n_groups, width = input_shape[-2], input_shape[-1]
+        limit = np.sqrt(6.0 / (width + self.units))
+        self.kernel = self.add_weight(
+            shape=(n_groups, width, self.units),
+            initializer=keras.initializers.RandomUniform(-limit, limit, seed=self.seed),
+            name="kernel",
+        )
+        self.bias = self.add_weight(shape=(n_groups, self.units), initializer="zeros", name="bias")
+
+    def call(self, inputs, training=None):
+        return self.activation(_fixed_order.grouped_dense(inputs, self.kernel, self.bias, training))
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "seed": self.seed,
+            "activation": keras.activations.serialize(self.activation),
+        }
+
+
+def _gated_linear(inputs, linear, gate):
+    """The gated linear unit's computation, over any two dense layers."""
+    return linear(inputs) * gate(inputs)
+
+
+def _gated_residual(inputs, skip, elu_dense, linear_dense, dropout, gated_linear, training):
+    """The gated residual network's computation before its normalisation:
+    ``skip + gated_linear(dropout(linear_dense(elu_dense(inputs))))``.
+
+    :class:`GatedResidualNetwork` and the per-variable networks of skgrn's
+    variable selection (whose dense layers are grouped) both compute this.
+    """
+    hidden = linear_dense(elu_dense(inputs))
+    hidden = dropout(hidden, training=training)
+    return skip + gated_linear(hidden)
+
+
 def _dense(layer, units, offset, activation=None, name=None):
     """A dense sublayer of ``layer``, sharing its dtype policy and seed."""
     return FixedOrderDense(
@@ -134,7 +200,7 @@ class GatedLinearUnit(_CompositeLayer):
         self.gate.build(input_shape)
 
     def call(self, inputs):
-        return self.linear(inputs) * self.gate(inputs)
+        return _gated_linear(inputs, self.linear, self.gate)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "seed": self.seed}
@@ -222,11 +288,17 @@ class GatedResidualNetwork(_CompositeLayer):
             self.project.build(input_shape)
 
     def call(self, inputs, training=None):
-        hidden = self.elu_dense(inputs)
-        hidden = self.linear_dense(hidden)
-        hidden = self.dropout(hidden, training=training)
         skip = inputs if self.project is None else self.project(inputs)
-        return self.layer_norm(skip + self.gated_linear_unit(hidden))
+        residual = _gated_residual(
+            inputs,
+            skip,
+            self.elu_dense,
+            self.linear_dense,
+            self.dropout,
+            self.gated_linear_unit,
+            training,
+        )
+        return self.layer_norm(residual)
 
     def get_config(self):
         return {

@@ -3,11 +3,12 @@
 import keras
 import numpy as np
 import pytest
-from helpers import fit_quietly, rtol
+from helpers import ATOL, fit_quietly, rtol
 
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import MemberAdapter, logits_model, to_numpy
+from skgrn.layers import GroupedDense
 
 # Without a numeric embedding, so without the plain branch that "auto" adds below
 # 2,000 rows: one branch of ensemble_size members.
@@ -24,10 +25,17 @@ def y(X):
     return np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
 
 
-def test_ensemble_size_one_builds_a_plain_network(X, y):
+def test_ensemble_size_one_is_a_one_member_ensemble(X, y):
     clf = fit_quietly(GRNClassifier(ensemble_size=1, **SMALL), X, y)
-    assert not any(isinstance(layer, MemberAdapter) for layer in clf.model_.layers)
-    assert clf.model_.get_layer("logits").output.shape == (None, 3)
+    # The same network as any ensemble, with a member axis of one...
+    logits = to_numpy(logits_model(clf.model_)(clf._layout.encode(X)))
+    assert logits.shape == (len(X), 1, 3)
+    probabilities = np.exp(logits[:, 0]) / np.exp(logits[:, 0]).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), probabilities, rtol=1e-6)
+    # ...whose only member sees the input as it is: no scale vector to train.
+    adapter = clf.model_.get_layer("members")
+    assert isinstance(adapter, MemberAdapter) and adapter.weights == []
+    assert clf.model_.get_layer("logits").kernel.shape == (1, 8, 3)
 
 
 def test_ensemble_members_are_averaged(X, y):
@@ -169,3 +177,25 @@ def test_auto_ensemble_size_is_chosen_once_for_partial_fit():
     reg.partial_fit(X, X[:, 0])  # a large chunk continues the same 8-member network
     assert reg._spec.ensemble_size == 8
     assert np.isfinite(reg.predict(X)).all()
+
+
+def test_grouped_dense_is_one_dense_layer_per_group():
+    """The layer behind the members' heads and the per-variable layers of the
+    variable selection: group g of the output is group g of the input through
+    its own kernel and bias."""
+    layer = GroupedDense(5, seed=3, activation="elu", dtype="float64")
+    inputs = np.random.RandomState(0).randn(7, 3, 4)
+    outputs = to_numpy(layer(inputs))
+    kernel, bias = to_numpy(layer.kernel), to_numpy(layer.bias)
+    assert kernel.shape == (3, 4, 5) and bias.shape == (3, 5)
+    for group in range(3):
+        linear = inputs[:, group] @ kernel[group] + bias[group]
+        expected = np.where(linear > 0, linear, np.expm1(linear))
+        np.testing.assert_allclose(outputs[:, group], expected, rtol=rtol(1e-12), atol=ATOL)
+    # Glorot-uniform kernels, distinct per group; the config rebuilds the layer.
+    assert np.abs(kernel).max() <= np.sqrt(6.0 / (4 + 5))
+    assert not np.allclose(kernel[0], kernel[1])
+    copy = GroupedDense.from_config(layer.get_config())
+    copy.build((None, 3, 4))
+    np.testing.assert_array_equal(to_numpy(copy.kernel), kernel)
+    assert keras.saving.get_registered_name(GroupedDense) == "skgrn>GroupedDense"

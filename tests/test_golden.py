@@ -79,6 +79,13 @@ FITS = {
         *_numeric_classification(),
         calls=2,
     ),
+    "one member": lambda: _fit(
+        GRNClassifier(ensemble_size=1, numeric_embedding=None, max_iter=6, random_state=0),
+        *_numeric_classification(),
+    ),
+    "one member a branch": lambda: _fit(
+        GRNRegressor(ensemble_size=1, max_iter=6, random_state=0), *_mixed_regression()
+    ),
     "partial fit": lambda: _fit(
         GRNRegressor(random_state=0), *_mixed_regression(), calls=3, partial=True
     ),

@@ -7,6 +7,7 @@ import os
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import joblib
 import keras
@@ -20,6 +21,8 @@ import skgrn._version
 from skgrn import GRNClassifier, GRNRegressor, InconsistentVersionWarning
 
 SMALL = dict(max_iter=3, random_state=0)
+#: Estimators saved and pickled by an older skgrn (see make_fixtures.py there).
+FIXTURES = Path(__file__).parent / "persistence_fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +200,8 @@ def test_a_pickled_array_inside_the_file_is_refused_and_not_executed(fitted, tmp
     assert not created.exists()
 
 
-def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(fitted, tmp_path):
+def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(tmp_path):
+    """Only format 1 stored the network as model.keras (see test_format_1_*)."""
     created = tmp_path / "created-by-lambda"
     target = str(created)
     network = keras.Sequential(
@@ -205,12 +209,19 @@ def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(fitted, tmp_p
     )
     network.save(tmp_path / "lambda.keras")
     created.unlink()  # building the network ran the lambda once
-    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
     replace = {"model.keras": (tmp_path / "lambda.keras").read_bytes()}
-    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", replace)
+    rewrite(FIXTURES / "regressor.skgrn", tmp_path / "bad.skgrn", replace)
     with pytest.raises(ValueError, match="not a network skgrn can load safely"):
         skgrn.load(tmp_path / "bad.skgrn")
     assert not created.exists()
+
+
+def test_a_keras_file_in_a_format_2_file_is_refused(fitted, tmp_path):
+    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
+    network = zipfile.ZipFile(FIXTURES / "regressor.skgrn").read("model.keras")
+    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", {"model.keras": network})
+    with pytest.raises(ValueError, match="format version 2 holds no \\['model.keras'\\]"):
+        skgrn.load(tmp_path / "bad.skgrn")
 
 
 @pytest.mark.parametrize(
@@ -232,12 +243,42 @@ def test_malformed_state_is_refused(fitted, tmp_path, state):
         skgrn.load(tmp_path / "bad.skgrn")
 
 
+def read_archive(path):
+    """The JSON header and the arrays of a file written by skgrn.save."""
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read("skgrn.json"))
+        with np.load(io.BytesIO(archive.read("arrays.npz"))) as stored:
+            return header, {name: stored[name] for name in stored.files}
+
+
+def write_archive(path, header, arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("skgrn.json", json.dumps(header))
+        archive.writestr("arrays.npz", buffer.getvalue())
+
+
 def test_a_network_of_another_shape_is_refused(fitted, tmp_path):
     skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
     skgrn.save(fitted["classifier"], tmp_path / "other.skgrn")
-    other_network = zipfile.ZipFile(tmp_path / "other.skgrn").read("model.keras")
-    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", {"model.keras": other_network})
+    header, arrays = read_archive(tmp_path / "good.skgrn")
+    other_header, other_arrays = read_archive(tmp_path / "other.skgrn")
+    arrays = {name: array for name, array in arrays.items() if name not in header["weights"]}
+    arrays.update((name, other_arrays[name]) for name in other_header["weights"])
+    header["weights"] = other_header["weights"]
+    write_archive(tmp_path / "bad.skgrn", header, arrays)
     with pytest.raises(ValueError, match="do not fit"):
+        skgrn.load(tmp_path / "bad.skgrn")
+
+
+@pytest.mark.parametrize("weights", [None, ["no_such_array"], "weight_0", ["array_0"]])
+def test_missing_or_malformed_weights_are_refused(fitted, tmp_path, weights):
+    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
+    header, arrays = read_archive(tmp_path / "good.skgrn")
+    header["weights"] = weights
+    write_archive(tmp_path / "bad.skgrn", header, arrays)
+    with pytest.raises(ValueError, match="do not fit|weights in skgrn.json are malformed"):
         skgrn.load(tmp_path / "bad.skgrn")
 
 
@@ -247,10 +288,10 @@ def test_a_failed_save_leaves_the_previous_file_intact(fitted, tmp_path, monkeyp
     skgrn.save(fitted["regressor"], path)
     before = path.read_bytes()
 
-    def broken_save(*args, **kwargs):
+    def broken_savez(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(keras.Model, "save", broken_save)
+    monkeypatch.setattr(np, "savez", broken_savez)  # after the JSON was written
     with pytest.raises(OSError, match="disk full"):
         skgrn.save(fitted["classifier"], path)
     assert path.read_bytes() == before

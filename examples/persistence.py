@@ -2,8 +2,9 @@
 
 ``skgrn.save`` writes one file (plain JSON and NumPy arrays, the network's
 weights among them) that ``skgrn.load`` reads without pickle and without
-running anything in the file, so a file from a colleague is safe to open. joblib (pickle) also works, and is the file to use only for your own
-trusted files.
+running anything in the file, so a file from a colleague is safe to open.
+joblib (pickle) also works, and is the file to use only for your own trusted
+files.
 """
 
 import tempfile

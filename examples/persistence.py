@@ -1,10 +1,10 @@
 """Save a fitted estimator and load it back: safely with skgrn.save, or with joblib.
 
-``skgrn.save`` writes one file (plain JSON, NumPy arrays and the network in
-Keras' ``.keras`` format) that ``skgrn.load`` reads without pickle and
-without running anything in the file, so a file from a colleague is safe to
-open. joblib (pickle) also works, and is the file to use only for your own
-trusted files.
+``skgrn.save`` writes one file (plain JSON and NumPy arrays, the network's
+weights among them) that ``skgrn.load`` reads without pickle and without
+running anything in the file, so a file from a colleague is safe to open.
+joblib (pickle) also works, and is the file to use only for your own trusted
+files.
 """
 
 import tempfile

@@ -1,6 +1,6 @@
 """What GRNClassifier and GRNRegressor share: parameters, fitting (prepare, train
-through skgrn._fit_loop, commit), prediction and pickling. The subclasses only say
-how targets are encoded and decoded."""
+through skgrn._fit_loop, commit), prediction, and the fitted state that pickles
+and skgrn.save hold. The subclasses only say how targets are encoded and decoded."""
 
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -32,7 +32,7 @@ from skgrn._network import (
     set_network_weights,
     weights_of,
 )
-from skgrn._tabular import TARGET_FOLDS, as_table, learn_layout, take_rows
+from skgrn._tabular import TARGET_FOLDS, TableLayout, as_table, learn_layout, take_rows
 from skgrn._version import __version__, check_version
 
 # The "auto" settings treat tables from this many rows on as large: they hold
@@ -660,25 +660,113 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.allow_nan = True
         return tags
 
-    # -- pickling: weights and spec, never a TensorFlow object -------------------------
-    def __getstate__(self):
-        state = dict(super().__getstate__(), _skgrn_version=__version__)
-        if "model_" in state:
-            state["model_"] = None
-            state["_model_weights"] = weights_of(self.model_)
-            # Adam's moments would triple the file; a reloaded model restarts them.
-            state["_optimizer_state"] = None
-        return state
+    # -- fitted state: what pickles and skgrn.save hold ------------------------------
+    #: Fitted attributes of every fitted estimator, exported under their own names
+    #: by _export_state. Subclasses add those of their targets.
+    _FITTED = ("n_features_in_", "_layout", "_spec", "_rng", "history_", "n_iter_", "t_")
+    #: ...and fitted attributes only some fits set.
+    _FITTED_IF_SET = (
+        "feature_names_in_",
+        "feature_importances_",
+        "best_epoch_",
+        "best_validation_loss_",
+        "best_validation_score_",
+    )
 
-    def __setstate__(self, state):
-        state = dict(state)
-        check_version(type(self).__name__, state.pop("_skgrn_version", "before 0.1.0"))
-        weights = state.pop("_model_weights", None)
-        # Estimators pickled before numeric_embedding existed read columns as numbers.
-        state.setdefault("numeric_embedding", None)
+    def _export_state(self):
+        """The fitted state, as pickles and :func:`skgrn.save` store it: ``(state, weights)``.
+
+        ``state`` maps the names of ``_FITTED`` (and those of ``_FITTED_IF_SET``
+        that the fit set) to their values; its values are JSON values, NumPy
+        arrays and scalars, pandas indexes, a RandomState, a TableLayout (with
+        its column dataclasses) and a NetworkSpec, and nothing else, so that
+        :func:`skgrn.save` can write them as JSON. ``weights`` are the
+        network's weights in the order of ``model_.weights``; the spec builds
+        the network they fit. An unfitted estimator exports ``({}, None)``.
+
+        The parameters are not part of it (``get_params`` gives them), nor are
+        Adam's moments, which a reloaded estimator restarts. :meth:`_import_state`
+        sets what this returns; subclasses that extend one extend the other.
+        """
+        if "model_" not in vars(self):
+            return {}, None
+        state = {name: getattr(self, name) for name in self._FITTED}
+        state.update((name, vars(self)[name]) for name in self._FITTED_IF_SET if name in vars(self))
+        return state, weights_of(self.model_)
+
+    def _import_state(self, state, weights):
+        """Set the fitted state :meth:`_export_state` exported on an estimator whose
+        parameters are set and that holds no fitted state.
+
+        Builds the network once, from the spec, and sets ``weights`` on it
+        (through :func:`skgrn._network.set_network_weights`, which reads the
+        weight shapes of older versions). A state that is not one
+        :meth:`_export_state` could have exported raises ``ValueError``.
+        """
+        if not state and weights is None:
+            return  # unfitted
+        missing = sorted(set(self._FITTED) - set(state))
+        unknown = sorted(set(state) - set(self._FITTED) - set(self._FITTED_IF_SET))
+        if missing or unknown or weights is None:
+            raise ValueError(
+                f"Not a fitted state of {type(self).__name__}: missing {missing}, unknown "
+                f"{unknown}, {'no' if weights is None else len(weights)} network weights."
+            )
+        if not isinstance(state["_spec"], NetworkSpec) or not isinstance(
+            state["_layout"], TableLayout
+        ):
+            raise ValueError(
+                f"Not a fitted state of {type(self).__name__}: its network spec or table "
+                "layout is of the wrong type."
+            )
+        model = build_network(state["_spec"], seed=0)
+        set_network_weights(model, weights)
+        vars(self).update(state)
+        self.model_, self._optimizer_state = model, None
+
+    @classmethod
+    def _from_whole_dict(cls, attributes):
+        """A pickle of the layout :meth:`__getstate__` writes, from the layout an
+        older skgrn pickled (and ``skgrn.save`` wrote as format 1): the whole
+        ``__dict__``, with ``_model_weights`` for ``model_``. Subclasses add the
+        state of their targets."""
+        attributes = dict(attributes)
+        # Estimators pickled before numeric_embedding existed read columns as numbers...
+        attributes.setdefault("numeric_embedding", None)
         # ...and before target_encoding existed, without target means.
-        state.setdefault("target_encoding", False)
-        super().__setstate__(state)
-        if weights is not None:
-            self.model_ = build_network(self._spec, seed=0)
-            set_network_weights(self.model_, weights)
+        attributes.setdefault("target_encoding", False)
+        fitted = (*cls._FITTED, *cls._FITTED_IF_SET)
+        pickled = {
+            "params": {
+                name: attributes[name] for name in cls._get_param_names() if name in attributes
+            },
+            "state": {name: attributes[name] for name in fitted if name in attributes},
+            "weights": attributes.get("_model_weights"),
+        }
+        if "_metadata_request" in attributes:
+            pickled["_metadata_request"] = attributes["_metadata_request"]
+        return pickled
+
+    # -- pickling: parameters, fitted state and weights, never a TensorFlow object ----
+    def __getstate__(self):
+        state, weights = self._export_state()
+        pickled = {
+            "_skgrn_version": __version__,
+            "params": self.get_params(deep=False),
+            "state": state,
+            "weights": weights,
+        }
+        # scikit-learn's metadata routing requests (set_fit_request and the like).
+        if "_metadata_request" in vars(self):
+            pickled["_metadata_request"] = self._metadata_request
+        return pickled
+
+    def __setstate__(self, pickled):
+        pickled = dict(pickled)
+        check_version(type(self).__name__, pickled.pop("_skgrn_version", "before 0.1.0"))
+        if "params" not in pickled:  # pickled before the state was explicit
+            pickled = self._from_whole_dict(pickled)
+        vars(self).update(pickled["params"])
+        if "_metadata_request" in pickled:
+            self._metadata_request = pickled["_metadata_request"]
+        self._import_state(pickled["state"], pickled["weights"])

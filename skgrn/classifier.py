@@ -11,6 +11,30 @@ from sklearn.utils.validation import column_or_1d
 
 from skgrn._base import BaseGRN
 
+#: The kinds of targets a classifier fits, as type_of_target names them.
+_LABEL_KINDS = ("binary", "multiclass", "multilabel-indicator")
+
+
+def _binarizer_for(classes, kind):
+    """The LabelBinarizer that fitting on targets of ``kind`` with ``classes`` gives.
+
+    A fitted classifier's state holds its classes and their kind rather than
+    scikit-learn's private attributes; this rebuilds the binarizer from them.
+    ``classes_`` is ``classes`` itself, as after a fit. Classes that targets of
+    ``kind`` cannot have raise ``ValueError``.
+    """
+    if kind not in _LABEL_KINDS:
+        raise ValueError(f"Unknown label kind {kind!r}; expected one of {_LABEL_KINDS}.")
+    if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+        raise ValueError(f"The classes of a classifier are an array of 2 or more, not {classes!r}.")
+    # An indicator matrix names its labels by its columns: 0, 1, ...
+    targets = np.eye(len(classes), dtype=int) if kind == "multilabel-indicator" else classes
+    binarizer = LabelBinarizer().fit(targets)
+    if binarizer.y_type_ != kind or not np.array_equal(binarizer.classes_, classes):
+        raise ValueError(f"{classes.tolist()} are not the classes of {kind} targets.")
+    binarizer.classes_ = classes
+    return binarizer
+
 
 class GRNClassifier(ClassifierMixin, BaseGRN):
     """Gated residual network classifier.
@@ -283,6 +307,9 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         )
         self.class_weight = class_weight
 
+    # The classes; _export_state adds their kind (see _binarizer_for).
+    _FITTED = (*BaseGRN._FITTED, "classes_")
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y``.
@@ -411,6 +438,29 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         return accuracy_score(
             y, self._decode(self._network_outputs(X)), sample_weight=sample_weight
         )
+
+    # -- fitted state: the classes and their kind, not the LabelBinarizer -------------
+    def _export_state(self):
+        state, weights = super()._export_state()
+        if state:
+            state["label_kind"] = self._label_binarizer.y_type_
+        return state, weights
+
+    def _import_state(self, state, weights):
+        state = dict(state)
+        kind = state.pop("label_kind", None)
+        binarizer = _binarizer_for(state.get("classes_"), kind) if state else None
+        super()._import_state(state, weights)
+        if binarizer is not None:
+            self._label_binarizer = binarizer
+
+    @classmethod
+    def _from_whole_dict(cls, attributes):
+        pickled = super()._from_whole_dict(attributes)
+        if pickled["state"]:
+            # A LabelBinarizer, or a format-1 file's namespace of its attributes.
+            pickled["state"]["label_kind"] = attributes["_label_binarizer"].y_type_
+        return pickled
 
     # -- prediction ---------------------------------------------------------------------
     def _decode(self, outputs):

@@ -269,6 +269,9 @@ class GRNRegressor(RegressorMixin, BaseGRN):
             devices=devices,
         )
 
+    # The target scaling and whether y was 1-d (see _export_state).
+    _FITTED = (*BaseGRN._FITTED, "target_mean_", "target_scale_", "_y_ndim")
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y``.

@@ -273,8 +273,10 @@ def test_variable_selection_reads_the_embedded_columns(mixed, kind):
 def test_pickles_from_before_numeric_embedding_load_without_it(mixed):
     X, y = mixed
     reg = fit_quietly(GRNRegressor(numeric_embedding=None, warm_start=True, **SMALL), X, y)
-    state = reg.__getstate__()
-    del state["numeric_embedding"]  # what an older skgrn pickled
+    # What an older skgrn pickled: the whole __dict__, the network as weights.
+    state = {**vars(reg), "model_": None, "_model_weights": _network.weights_of(reg.model_)}
+    state["_skgrn_version"] = skgrn.__version__
+    del state["numeric_embedding"]  # ...before numeric_embedding existed
     old = GRNRegressor.__new__(GRNRegressor)
     old.__setstate__(state)
     assert old.get_params()["numeric_embedding"] is None

@@ -1,12 +1,15 @@
 """skgrn.save and skgrn.load: identical estimators, no pickle, nothing executed on load,
-atomic writes, and version warnings (for pickles too)."""
+atomic writes, version warnings (for pickles too), the fitted state estimators export,
+and the files and pickles of older versions."""
 
+import importlib.util
 import io
 import json
 import os
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import joblib
 import keras
@@ -20,6 +23,8 @@ import skgrn._version
 from skgrn import GRNClassifier, GRNRegressor, InconsistentVersionWarning
 
 SMALL = dict(max_iter=3, random_state=0)
+#: Estimators saved and pickled by an older skgrn (see make_fixtures.py there).
+FIXTURES = Path(__file__).parent / "persistence_fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +202,8 @@ def test_a_pickled_array_inside_the_file_is_refused_and_not_executed(fitted, tmp
     assert not created.exists()
 
 
-def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(fitted, tmp_path):
+def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(tmp_path):
+    """Only format 1 stored the network as model.keras (see test_format_1_*)."""
     created = tmp_path / "created-by-lambda"
     target = str(created)
     network = keras.Sequential(
@@ -205,12 +211,19 @@ def test_a_network_with_a_lambda_layer_is_refused_and_not_executed(fitted, tmp_p
     )
     network.save(tmp_path / "lambda.keras")
     created.unlink()  # building the network ran the lambda once
-    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
     replace = {"model.keras": (tmp_path / "lambda.keras").read_bytes()}
-    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", replace)
+    rewrite(FIXTURES / "regressor.skgrn", tmp_path / "bad.skgrn", replace)
     with pytest.raises(ValueError, match="not a network skgrn can load safely"):
         skgrn.load(tmp_path / "bad.skgrn")
     assert not created.exists()
+
+
+def test_a_keras_file_in_a_format_2_file_is_refused(fitted, tmp_path):
+    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
+    network = zipfile.ZipFile(FIXTURES / "regressor.skgrn").read("model.keras")
+    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", {"model.keras": network})
+    with pytest.raises(ValueError, match="format version 2 holds no \\['model.keras'\\]"):
+        skgrn.load(tmp_path / "bad.skgrn")
 
 
 @pytest.mark.parametrize(
@@ -232,12 +245,42 @@ def test_malformed_state_is_refused(fitted, tmp_path, state):
         skgrn.load(tmp_path / "bad.skgrn")
 
 
+def read_archive(path):
+    """The JSON header and the arrays of a file written by skgrn.save."""
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read("skgrn.json"))
+        with np.load(io.BytesIO(archive.read("arrays.npz"))) as stored:
+            return header, {name: stored[name] for name in stored.files}
+
+
+def write_archive(path, header, arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("skgrn.json", json.dumps(header))
+        archive.writestr("arrays.npz", buffer.getvalue())
+
+
 def test_a_network_of_another_shape_is_refused(fitted, tmp_path):
     skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
     skgrn.save(fitted["classifier"], tmp_path / "other.skgrn")
-    other_network = zipfile.ZipFile(tmp_path / "other.skgrn").read("model.keras")
-    rewrite(tmp_path / "good.skgrn", tmp_path / "bad.skgrn", {"model.keras": other_network})
+    header, arrays = read_archive(tmp_path / "good.skgrn")
+    other_header, other_arrays = read_archive(tmp_path / "other.skgrn")
+    arrays = {name: array for name, array in arrays.items() if name not in header["weights"]}
+    arrays.update((name, other_arrays[name]) for name in other_header["weights"])
+    header["weights"] = other_header["weights"]
+    write_archive(tmp_path / "bad.skgrn", header, arrays)
     with pytest.raises(ValueError, match="do not fit"):
+        skgrn.load(tmp_path / "bad.skgrn")
+
+
+@pytest.mark.parametrize("weights", [None, ["no_such_array"], "weight_0", ["array_0"]])
+def test_missing_or_malformed_weights_are_refused(fitted, tmp_path, weights):
+    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
+    header, arrays = read_archive(tmp_path / "good.skgrn")
+    header["weights"] = weights
+    write_archive(tmp_path / "bad.skgrn", header, arrays)
+    with pytest.raises(ValueError, match="do not fit|weights in skgrn.json are malformed"):
         skgrn.load(tmp_path / "bad.skgrn")
 
 
@@ -247,10 +290,10 @@ def test_a_failed_save_leaves_the_previous_file_intact(fitted, tmp_path, monkeyp
     skgrn.save(fitted["regressor"], path)
     before = path.read_bytes()
 
-    def broken_save(*args, **kwargs):
+    def broken_savez(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(keras.Model, "save", broken_save)
+    monkeypatch.setattr(np, "savez", broken_savez)  # after the JSON was written
     with pytest.raises(OSError, match="disk full"):
         skgrn.save(fitted["classifier"], path)
     assert path.read_bytes() == before
@@ -286,3 +329,212 @@ def test_joblib_files_from_another_version_warn(fitted, tmp_path, monkeypatch):
     monkeypatch.setattr(skgrn._version, "__version__", "9.9.9")
     with pytest.warns(InconsistentVersionWarning, match="saved by skgrn 0.1.0 with skgrn 9.9.9"):
         joblib.load(tmp_path / "model.joblib")
+
+
+# -- the fitted state: what pickles and files hold -----------------------------------
+@pytest.fixture(scope="module")
+def small_classifiers(table):
+    X, rng = table
+    return {
+        kind: fit_quietly(GRNClassifier(ensemble_size=2, **SMALL), X, y)
+        for kind, y in [
+            ("binary", rng.choice(["no", "yes"], 300)),
+            ("multiclass", rng.choice([3, 1, 2], 300)),
+            ("multilabel-indicator", rng.randint(0, 2, (300, 4))),
+        ]
+    }
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel-indicator", "regressor"])
+def test_exported_state_imports_into_an_identical_estimator(small_classifiers, fitted, table, kind):
+    estimator = fitted["regressor"] if kind == "regressor" else small_classifiers[kind]
+    X = table[0]
+    state, weights = estimator._export_state()
+    copy = type(estimator)(**estimator.get_params())
+    copy._import_state(state, weights)
+    np.testing.assert_array_equal(outputs(copy, X), outputs(estimator, X))
+    np.testing.assert_array_equal(copy.predict(X), estimator.predict(X))
+    assert copy.model_ is not estimator.model_
+    assert set(copy._export_state()[0]) == set(state)
+    assert not set(state) & set(estimator.get_params())  # parameters are apart
+    if kind != "regressor":
+        assert state["label_kind"] == kind
+        assert copy._label_binarizer.y_type_ == kind
+        assert copy._label_binarizer.classes_ is copy.classes_
+        np.testing.assert_array_equal(copy.classes_, estimator.classes_)
+        assert copy.classes_.dtype == estimator.classes_.dtype
+        Y = estimator.predict(X)
+        np.testing.assert_array_equal(
+            copy._label_binarizer.transform(Y), estimator._label_binarizer.transform(Y)
+        )
+
+
+@pytest.mark.parametrize("Estimator", [GRNClassifier, GRNRegressor])
+def test_an_unfitted_estimator_exports_and_imports_nothing(Estimator):
+    estimator = Estimator(block_units=4)
+    assert estimator._export_state() == ({}, None)
+    copy = Estimator(block_units=4)
+    copy._import_state({}, None)
+    assert not hasattr(copy, "model_") and vars(copy) == vars(estimator)
+    pickled = estimator.__getstate__()
+    assert pickled["state"] == {} and pickled["weights"] is None
+    assert pickled["params"] == estimator.get_params(deep=False)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda state: state.pop("_spec"), "missing \\['_spec'\\]"),
+        (lambda state: state.update(model_=None), "unknown \\['model_'\\]"),
+        (lambda state: state.update(_spec="a spec"), "of the wrong type"),
+        (lambda state: state.update(label_kind="continuous"), "Unknown label kind"),
+        (lambda state: state.update(label_kind="binary"), "not the classes of binary targets"),
+    ],
+)
+def test_import_refuses_a_state_export_could_not_have_exported(fitted, change, message):
+    state, weights = fitted["classifier"]._export_state()
+    state = dict(state)
+    change(state)
+    with pytest.raises(ValueError, match=message):
+        GRNClassifier()._import_state(state, weights)
+
+
+def test_import_refuses_a_fitted_state_without_weights(fitted):
+    with pytest.raises(ValueError, match="no network weights"):
+        GRNClassifier()._import_state(fitted["classifier"]._export_state()[0], None)
+
+
+def test_the_file_holds_classes_and_their_kind_not_a_label_binarizer(small_classifiers, tmp_path):
+    for kind, classifier in small_classifiers.items():
+        skgrn.save(classifier, tmp_path / f"{kind}.skgrn")
+        text = zipfile.ZipFile(tmp_path / f"{kind}.skgrn").read("skgrn.json").decode()
+        for private in ("LabelBinarizer", "y_type_", "sparse_input_", "neg_label", "_model"):
+            assert private not in text
+        state = json.loads(text)["state"]["dict"]
+        assert ["label_kind", kind] in state
+        assert any(key == "classes_" for key, _ in state)
+
+
+def test_a_pickle_holds_parameters_state_and_weights_apart(fitted):
+    pickled = fitted["classifier"].__getstate__()
+    assert set(pickled) == {"_skgrn_version", "params", "state", "weights"}
+    assert pickled["params"] == fitted["classifier"].get_params(deep=False)
+    assert "_label_binarizer" not in pickled["state"] and "model_" not in pickled["state"]
+    assert len(pickled["weights"]) == len(fitted["classifier"].model_.weights)
+
+
+def test_metadata_routing_requests_survive_pickling_and_are_refused_by_save(tmp_path):
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = GRNRegressor().set_fit_request(sample_weight=True)
+        loaded = pickle.loads(pickle.dumps(estimator))
+        requests = loaded.get_metadata_routing().fit.requests
+    assert requests == {"sample_weight": True}
+    with pytest.raises(TypeError, match="metadata routing requests"):
+        skgrn.save(estimator, tmp_path / "model.skgrn")
+
+
+class CountBuilds:
+    """Counts the networks built (each has one input layer) and the Keras files loaded."""
+
+    def __init__(self, monkeypatch):
+        self.networks = self.keras_files = 0
+        input_layer, load_model = keras.layers.InputLayer.__init__, keras.saving.load_model
+
+        def counting_input_layer(layer, *args, **kwargs):
+            self.networks += 1
+            input_layer(layer, *args, **kwargs)
+
+        def counting_load_model(*args, **kwargs):
+            self.keras_files += 1
+            return load_model(*args, **kwargs)
+
+        monkeypatch.setattr(keras.layers.InputLayer, "__init__", counting_input_layer)
+        monkeypatch.setattr(keras.saving, "load_model", counting_load_model)
+
+
+def test_load_builds_the_network_once_and_reads_no_keras_file(fitted, tmp_path, monkeypatch):
+    skgrn.save(fitted["classifier"], tmp_path / "model.skgrn")
+    counts = CountBuilds(monkeypatch)
+    skgrn.load(tmp_path / "model.skgrn")
+    assert (counts.networks, counts.keras_files) == (1, 0)
+    pickle.loads(pickle.dumps(fitted["classifier"]))
+    assert (counts.networks, counts.keras_files) == (2, 0)
+
+
+# -- files and pickles of older versions ----------------------------------------------
+def fixture_table():
+    """The input table and expected outputs of the files in FIXTURES."""
+    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = dict(np.load(FIXTURES / "expected.npz"))
+    return module.table(expected), expected
+
+
+OLD_ESTIMATORS = ["classifier", "single", "multilabel", "regressor"]
+
+
+def assert_predicts_as_saved(estimator, name):
+    """Predictions as when saved: to the last bit here; other machines' kernels
+    (and a network rebuilt by a newer skgrn) may round float32 sums differently."""
+    X, expected = fixture_table()
+    predictions = estimator.predict(X)
+    if isinstance(estimator, GRNClassifier):
+        np.testing.assert_array_equal(predictions, expected[f"{name}_predict"])
+        predictions, name = estimator.predict_proba(X), f"{name}_proba"
+    else:
+        name = f"{name}_predict"
+    np.testing.assert_allclose(predictions, expected[name], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", OLD_ESTIMATORS)
+def test_format_1_files_load_and_predict_as_saved(name, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        loaded = skgrn.load(FIXTURES / f"{name}.skgrn")
+    assert_predicts_as_saved(loaded, name)
+    # Saved again, it is a format-2 file that loads as the same estimator.
+    skgrn.save(loaded, tmp_path / "again.skgrn")
+    assert read_archive(tmp_path / "again.skgrn")[0]["format_version"] == 2
+    assert_predicts_as_saved(skgrn.load(tmp_path / "again.skgrn"), name)
+
+
+def test_format_1_files_hold_the_layers_that_may_be_renamed():
+    """The classifier fixture is the one whose network has MemberHeads and
+    VariableSelection (whose variable GRNs are made of VariableDense layers),
+    which _FORMAT_1_LAYERS may have to map."""
+    with zipfile.ZipFile(FIXTURES / "classifier.skgrn") as archive:
+        network = zipfile.ZipFile(io.BytesIO(archive.read("model.keras")))
+    config = network.read("config.json").decode()
+    assert '"skgrn>MemberHeads"' in config and '"skgrn>VariableSelection"' in config
+
+
+def test_a_format_1_file_builds_one_network_besides_reading_model_keras(monkeypatch):
+    counts = CountBuilds(monkeypatch)
+    skgrn.load(FIXTURES / "classifier.skgrn")
+    # Keras builds the file's network to read its weights; skgrn the estimator's.
+    assert (counts.networks, counts.keras_files) == (2, 1)
+
+
+@pytest.mark.parametrize("name", OLD_ESTIMATORS)
+def test_pickles_of_the_whole_dict_load_and_predict_as_saved(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        loaded = joblib.load(FIXTURES / f"{name}.joblib")
+    assert_predicts_as_saved(loaded, name)
+    assert set(loaded.__getstate__()) == {"_skgrn_version", "params", "state", "weights"}
+    assert_predicts_as_saved(pickle.loads(pickle.dumps(loaded)), name)
+
+
+def test_other_format_versions_are_refused_by_number(fitted, tmp_path):
+    skgrn.save(fitted["regressor"], tmp_path / "good.skgrn")
+    header, arrays = read_archive(tmp_path / "good.skgrn")
+    for version in (3, "2", True):
+        header["format_version"] = version
+        write_archive(tmp_path / "other.skgrn", header, arrays)
+        with pytest.raises(
+            ValueError, match=f"format version {version!r}; this skgrn reads versions 1 and 2"
+        ):
+            skgrn.load(tmp_path / "other.skgrn")

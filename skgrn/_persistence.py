@@ -45,6 +45,7 @@ from skgrn._network import NetworkSpec, weights_of
 from skgrn._tabular import CategoricalColumn, NumericColumn, TableLayout, TargetMeans
 from skgrn._version import __version__, check_version
 from skgrn.classifier import GRNClassifier
+from skgrn.layers import GroupedDense
 from skgrn.regressor import GRNRegressor
 
 FORMAT = "skgrn-estimator"
@@ -61,12 +62,20 @@ _CLASSES = {
 #: is read as a namespace of those attributes, from which the classifier takes
 #: the kind of its labels (see GRNClassifier._from_whole_dict).
 _FORMAT_1_CLASSES = {**_CLASSES, "LabelBinarizer": SimpleNamespace}
-#: custom_objects for format 1's model.keras: should a layer class of skgrn's
-#: networks be renamed, map its registered name there ("skgrn>MemberHeads") to
-#: a class that reads its saved config. Keras finds the weights of the network's
-#: layers under their class's name (layers/member_heads/vars/0), so that class
-#: must keep the old name (a subclass of the new layer, say).
-_FORMAT_1_LAYERS = {}
+
+
+class MemberHeads(GroupedDense):
+    """The ensemble heads of networks saved in format 1, now a GroupedDense.
+
+    Keras finds the weights of a saved network's layers under their class's
+    name (``layers/member_heads/vars/0``), so reading them takes a class of
+    the old name.
+    """
+
+
+#: custom_objects for format 1's model.keras: the registered names of renamed
+#: layer classes, mapped to classes that read their saved config and weights.
+_FORMAT_1_LAYERS = {"skgrn>MemberHeads": MemberHeads}
 
 
 # -- the public functions -------------------------------------------------------------

@@ -533,8 +533,9 @@ def tables_section(args, blocks):
     failed = [row[0] for row in rows if row[-1] == "NOT met"]
     judged = sum(row[-1] != "total only" for row in rows)
     lines = [
-        f"Fit + predict seconds, medians over seeds 0 to {args.seeds - 1} of "
-        "benchmarks/tables.py's 80/20 splits; grn: the default estimator, mlp: its one-hot + "
+        "Fit + predict seconds, "
+        + ("seed 0" if args.seeds == 1 else f"medians over seeds 0 to {args.seeds - 1}")
+        + " of benchmarks/tables.py's 80/20 splits; grn: the default estimator, mlp: its one-hot + "
         "standardise + MLP pipeline.",
         f"Per-table target (development tables under {SMALL_ROWS:,} rows, bundled sets): met on "
         f"{judged - len(failed)} of {judged}"
@@ -596,7 +597,7 @@ def checks_section(args, blocks):
     total = {k: sum(median[name] for name in names) for k, names in pair.items()}
     only = {k: sum(inside[name] for name in names) for k, names in pair.items()}
     lines = [
-        f"Each estimator in a fresh process; medians of {args.check_rounds} rounds.",
+        f"Each estimator in a fresh process; medians of {args.check_rounds} round(s).",
         f"GRN pair / MLP pair, process wall time ({total['grn']:.1f} s / {total['mlp']:.1f} s): "
         f"{verdict(total['grn'] / total['mlp'], CHECKS_VS_MLP)}.",
         f"Without the imports ({only['grn']:.1f} s / {only['mlp']:.1f} s): "

@@ -1,4 +1,39 @@
+"""Markers shared by the test modules.
+
+Markers (unregistered ones are errors: --strict-markers in pyproject.toml):
+
+- ``slow``: takes more than a few seconds; CI's JAX run deselects these.
+- ``tensorflow_only`` or ``tensorflow_only(reason=...)``: skipped, with the reason,
+  on Keras backends other than TensorFlow. On a test, a class, or a whole module
+  (``pytestmark = pytest.mark.tensorflow_only(...)``).
+"""
+
 import os
 
-# Keep TensorFlow's C++ start-up chatter out of the test log.
+# Keep TensorFlow's C++ start-up chatter out of the test log: set before the imports
+# below, which start TensorFlow.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+from helpers import ON_TENSORFLOW  # noqa: E402
+
+TENSORFLOW_ONLY = "tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: tests that take more than a few seconds")
+    config.addinivalue_line(
+        "markers",
+        "tensorflow_only(reason=...): skipped, with the reason, on other Keras backends",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, rather than deselect, the TensorFlow-only tests on other backends, so
+    that the run's summary counts them."""
+    if ON_TENSORFLOW:
+        return
+    for item in items:
+        marker = item.get_closest_marker("tensorflow_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", TENSORFLOW_ONLY)))

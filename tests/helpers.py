@@ -1,24 +1,14 @@
-"""Helpers shared by the estimator test modules."""
+"""Constants and functions shared by the test modules; the markers built on them are in
+conftest.py."""
 
 import warnings
 
 import keras
-import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 #: TensorFlow trains in compiled graphs and computes float64 tables in float64;
 #: other backends go through skgrn._portable and compute in float32.
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
-
-
-def only_on_tensorflow(reason):
-    """Skip a test, with ``reason``, on backends other than TensorFlow."""
-    return pytest.mark.skipif(not ON_TENSORFLOW, reason=reason)
-
-
-tensorflow_only = only_on_tensorflow(
-    "tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
-)
 
 
 #: An absolute tolerance for values near zero: 0 on TensorFlow, float32's scale elsewhere.

@@ -12,14 +12,14 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import fit_quietly, tensorflow_only
+from helpers import fit_quietly
 
 from skgrn import GRNClassifier, GRNRegressor, _network
 
 # The traced graph of skgrn._forward, compared with Keras' predict through tf.data:
 # TensorFlow's own prediction path. Other backends predict through skgrn._portable,
 # whose outputs the estimator tests check on each backend.
-pytestmark = tensorflow_only
+pytestmark = pytest.mark.tensorflow_only
 
 # The piecewise-linear embedding (the default of large tables): with it (and
 # without an embedding) the traced graph reproduces model_.predict bit for bit;

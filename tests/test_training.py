@@ -11,7 +11,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW, fit_quietly, rtol, tensorflow_only, trainer_module
+from helpers import ON_TENSORFLOW, fit_quietly, rtol, trainer_module
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -410,7 +410,7 @@ def test_fit_leaves_keras_config_alone(X, y):
     assert keras.config.floatx() == "float32"
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_tf_global_generator_alone(X, y):
     generator = tf.random.get_global_generator()
     before = generator.state.numpy().copy()
@@ -429,14 +429,14 @@ def _op_determinism_enabled():
     return check()
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_op_determinism_flag_alone(X, y):
     assert not _op_determinism_enabled()
     _fit_new_architecture(10, X, y, random_state=0)
     assert not _op_determinism_enabled()
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_tf_global_seed_alone(X, y):
     tf.random.set_seed(1)
     _fit_new_architecture(11, X, y, random_state=None)
@@ -460,7 +460,7 @@ def test_early_stopping_split_with_zero_weight_part_raises():
 
 
 # -- memory: the training table is shared with TensorFlow, not copied -------------------
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_aligned_arrays_are_shared_with_tensorflow_and_others_copied():
     aligned = aligned_empty((50, 3), "float32")
     aligned[:] = 1.0

@@ -1,5 +1,5 @@
-"""Constants and functions shared by the test modules; the markers built on them are in
-conftest.py."""
+"""Constants and functions shared by the test modules; the fixtures and markers built on
+them are in conftest.py."""
 
 import warnings
 
@@ -9,6 +9,23 @@ from sklearn.exceptions import ConvergenceWarning
 #: TensorFlow trains in compiled graphs and computes float64 tables in float64;
 #: other backends go through skgrn._portable and compute in float32.
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+#: The network of the tests about the estimators' behaviour (labels, weights, the
+#: training loop, scikit-learn's machinery): one block of 8 units, one slow layer of 8,
+#: and the plain reading of numbers only, without a numeric embedding. A fit takes a
+#: moment, and its shapes are the same in every module, so the traced trainer is
+#: reused. The default network, with its numeric embedding and its two branches, is
+#: covered by test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py.
+TINY = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, numeric_embedding=None)
+
+#: Iterations enough for TINY to learn the tests' toy problems: the default of the
+#: make_clf and make_reg fixtures.
+LEARNING_ITERATIONS = 30
+
+#: The default network, seeded, trained for a few iterations: a fitted estimator to
+#: predict, save and compare, for tests of what a fit stores or refuses, not of what
+#: it learns.
+QUICK_FIT = dict(max_iter=3, random_state=0)
 
 
 #: An absolute tolerance for values near zero: 0 on TensorFlow, float32's scale elsewhere.

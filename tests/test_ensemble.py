@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from helpers import fit_quietly, rtol
+from helpers import TINY, fit_quietly, rtol
 
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._losses import ensemble_loss, member_losses
@@ -11,7 +11,7 @@ from skgrn._network import MemberAdapter, logits_model, to_numpy
 
 # Without a numeric embedding, so without the plain branch that "auto" adds below
 # 2,000 rows: one branch of ensemble_size members.
-SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0, numeric_embedding=None)
+SMALL = dict(TINY, max_iter=5, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,11 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import fit_quietly
+from helpers import QUICK_FIT, fit_quietly
 
 import skgrn
 import skgrn._version
 from skgrn import GRNClassifier, GRNRegressor, InconsistentVersionWarning
-
-SMALL = dict(max_iter=3, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +37,9 @@ def table():
 def fitted(table):
     X, rng = table
     labels = rng.choice(["low", "mid", "high"], 300)
-    classifier = GRNClassifier(class_weight={"low": 2.0, "mid": 1.0, "high": 1.0}, **SMALL)
-    multilabel = GRNClassifier(**SMALL)
-    regressor = GRNRegressor(early_stopping=True, **SMALL)
+    classifier = GRNClassifier(class_weight={"low": 2.0, "mid": 1.0, "high": 1.0}, **QUICK_FIT)
+    multilabel = GRNClassifier(**QUICK_FIT)
+    regressor = GRNRegressor(early_stopping=True, **QUICK_FIT)
     return {
         "classifier": fit_quietly(classifier, X, labels),
         "multilabel": fit_quietly(multilabel, X, rng.randint(0, 2, (300, 3))),
@@ -100,7 +98,7 @@ def test_loaded_estimator_keeps_training_reproducibly(fitted, table, tmp_path):
     """The random state travels: warm-started training continues the same stream."""
     X, rng = table
     y = X["amount"] + rng.randn(300)
-    original = fit_quietly(GRNRegressor(warm_start=True, **SMALL), X, y)
+    original = fit_quietly(GRNRegressor(warm_start=True, **QUICK_FIT), X, y)
     skgrn.save(original, tmp_path / "model.skgrn")
     loaded = skgrn.load(tmp_path / "model.skgrn")
     # Neither a file nor a pickle keeps Adam's moments, so both restart them

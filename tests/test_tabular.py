@@ -187,6 +187,7 @@ def test_unseen_missing_and_known_categories(mixed, fitted_clf):
 def test_unknown_code_embedding_stays_neutral(fitted_clf):
     """Training never sees code 0, so an unseen category gets the zero embedding."""
     columns = fitted_clf.model_.get_layer("columns")
+    assert len(columns.embeddings) == len(fitted_clf._layout.categorical) == 5
     for embedding in columns.embeddings:
         table = np.asarray(embedding.embeddings)
         np.testing.assert_array_equal(table[UNKNOWN_CODE], 0.0)
@@ -533,12 +534,10 @@ def test_integer_weights_give_the_layout_of_repeated_rows(make_reg):
     assert_same_layout(weighted._layout, plain._layout)
     # Equal layouts encode equally.
     np.testing.assert_array_equal(weighted._layout.encode(frame), plain._layout.encode(frame))
-    # Each code counts its rows as the repeated rows do.
-    for a, b in zip(
-        weighted.model_.get_layer("columns").shrinkage,
-        plain.model_.get_layer("columns").shrinkage,
-        strict=True,
-    ):
+    # Each code of the two categorical columns counts its rows as the repeated rows do.
+    shrinkage = weighted.model_.get_layer("columns").shrinkage
+    assert len(shrinkage) == 2
+    for a, b in zip(shrinkage, plain.model_.get_layer("columns").shrinkage, strict=True):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-6)
 
 

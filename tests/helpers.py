@@ -1,7 +1,9 @@
 """Constants and functions shared by the test modules; the fixtures and markers built on
 them are in conftest.py."""
 
+import os
 import warnings
+from pathlib import Path
 
 import keras
 from sklearn.exceptions import ConvergenceWarning
@@ -9,6 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 #: TensorFlow trains in compiled graphs and computes float64 tables in float64;
 #: other backends go through skgrn._portable and compute in float32.
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: The network of the tests about the estimators' behaviour (labels, weights, the
 #: training loop, scikit-learn's machinery): one block of 8 units, one slow layer of 8,
@@ -44,6 +48,17 @@ def trainer_module():
     else:
         import skgrn._portable as module
     return module
+
+
+def subprocess_env(**variables):
+    """The environment of a fresh interpreter that must import this checkout's skgrn:
+    this one's, with the checkout first on PYTHONPATH, TensorFlow's start-up quiet,
+    and ``variables`` set."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.update(variables)
+    return env
 
 
 def fit_quietly(estimator, *args, **kwargs):

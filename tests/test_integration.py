@@ -6,14 +6,13 @@ import pickle
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from helpers import rtol
+from helpers import rtol, subprocess_env
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -25,18 +24,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skgrn import GRNClassifier, GRNRegressor
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 80
 
 # Small max_iter values are the point here; their ConvergenceWarnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def _subprocess_env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +102,7 @@ def test_cross_val_score(make_clf, X, y_class):
 def worker_env():
     """Parallel workers are fresh interpreters: they must find skgrn too."""
     saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = _subprocess_env()["PYTHONPATH"]
+    os.environ["PYTHONPATH"] = subprocess_env()["PYTHONPATH"]
     yield
     if saved is None:
         del os.environ["PYTHONPATH"]
@@ -277,7 +268,7 @@ def test_joblib_roundtrip_in_fresh_process(wide_classifier, X, tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
-        env=_subprocess_env(),
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -403,8 +394,7 @@ np.save(sys.argv[1], np.concatenate([
 def test_fits_do_not_depend_on_tensorflow_thread_count(dtype, tmp_path):
     outputs = []
     for threads in ("1", "3"):
-        env = dict(_subprocess_env(), TF_NUM_INTRAOP_THREADS=threads)
-        env["TF_NUM_INTEROP_THREADS"] = threads
+        env = subprocess_env(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads)
         path = tmp_path / f"threads_{threads}.npy"
         result = subprocess.run(
             [sys.executable, "-c", _FIT_IN_SUBPROCESS, str(path), dtype],

@@ -2,23 +2,20 @@
 or a notebook, never in a log), 2 prints a line per epoch."""
 
 import io
-import os
 import subprocess
 import sys
 import threading
 import types
 from contextlib import contextmanager, redirect_stderr
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import fit_quietly
+from helpers import fit_quietly, subprocess_env
 
 import skgrn._progress as progress_module
 from skgrn._progress import EpochProgress, in_jupyter_kernel
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # Stops at epoch n_iter_no_change + 2: no epoch improves on the best by tol.
 STOPS_EARLY = dict(early_stopping=True, validation_fraction=0.2, tol=1e9, n_iter_no_change=1)
 
@@ -204,12 +201,9 @@ assert "tqdm" in sys.modules
 
 
 def test_tqdm_is_imported_only_for_a_bar_and_warns_nothing():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     result = subprocess.run(
         [sys.executable, "-c", NO_TQDM_UNTIL_ASKED],
-        env=env,
+        env=subprocess_env(TF_CPP_MIN_LOG_LEVEL="3"),
         capture_output=True,
         text=True,
         timeout=300,

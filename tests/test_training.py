@@ -1,17 +1,15 @@
 """The training loop: early stopping, verbosity, convergence, parameter validation,
 reproducibility, and leaving global state alone."""
 
-import os
 import random
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW, fit_quietly, rtol, trainer_module
+from helpers import ON_TENSORFLOW, fit_quietly, rtol, subprocess_env, trainer_module
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -22,7 +20,6 @@ from skgrn._tabular import aligned_empty, take_rows
 if ON_TENSORFLOW:
     import tensorflow as tf
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 120
 
 
@@ -314,13 +311,10 @@ def test_same_random_state_gives_identical_refit(tmp_path):
 @pytest.mark.slow
 def test_same_random_state_gives_identical_fit_in_a_fresh_process(tmp_path):
     here = _reproducible_proba(tmp_path / "here.npy")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     code = REPRODUCIBLE_FIT + "\nimport sys\nreproducible_proba(sys.argv[1])\n"
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "there.npy")],
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -609,11 +603,12 @@ print(reg.n_iter_, bool(np.isfinite(reg.predict(X)).all()))
 
 @pytest.mark.slow
 def test_ctrl_c_during_fit_in_a_fresh_process_leaves_a_fitted_estimator():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     result = subprocess.run(
-        [sys.executable, "-c", CTRL_C_FIT], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", CTRL_C_FIT],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     messages, outcome = result.stdout.strip().splitlines()[-2:]

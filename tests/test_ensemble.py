@@ -10,8 +10,9 @@ from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import MemberAdapter, logits_model, to_numpy
 
 # Without a numeric embedding, so without the plain branch that "auto" adds below
-# 2,000 rows: one branch of ensemble_size members.
-SMALL = dict(TINY, max_iter=5, random_state=0)
+# 2,000 rows: one branch of ensemble_size members. Without TINY's slow layer too,
+# which these tests do not need and which takes time to trace.
+SMALL = dict(TINY, slow_layers=0, max_iter=5, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         marker = item.get_closest_marker("tensorflow_only")
         if marker is not None:
-            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", TENSORFLOW_ONLY)))
+            reason = marker.kwargs.get("reason", marker.args[0] if marker.args else TENSORFLOW_ONLY)
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _factory(estimator_class):

@@ -17,9 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The network of the tests about the estimators' behaviour (labels, weights, the
 #: training loop, scikit-learn's machinery): one block of 8 units, one slow layer of 8,
 #: and the plain reading of numbers only, without a numeric embedding. A fit takes a
-#: moment, and its shapes are the same in every module, so the traced trainer is
-#: reused. The default network, with its numeric embedding and its two branches, is
-#: covered by test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py.
+#: moment, and the fits of one table and target share one traced trainer. The default
+#: network, with its numeric embedding and its two branches, is covered by
+#: test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py.
 TINY = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, numeric_embedding=None)
 
 #: Iterations enough for TINY to learn the tests' toy problems: the default of the

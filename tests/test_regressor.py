@@ -158,7 +158,7 @@ def test_negative_weights_raise(make_reg, X, y):
 
 
 def test_wrong_length_weights_raise(make_reg, X, y):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"\({N_SAMPLES - 1},\), expected"):
         make_reg().fit(X, y, sample_weight=np.ones(N_SAMPLES - 1))
 
 

@@ -1,24 +1,35 @@
-"""Helpers shared by the estimator test modules."""
+"""Constants and functions shared by the test modules; the fixtures and markers built on
+them are in conftest.py."""
 
+import os
 import warnings
+from pathlib import Path
 
 import keras
-import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 #: TensorFlow trains in compiled graphs and computes float64 tables in float64;
 #: other backends go through skgrn._portable and compute in float32.
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
-def only_on_tensorflow(reason):
-    """Skip a test, with ``reason``, on backends other than TensorFlow."""
-    return pytest.mark.skipif(not ON_TENSORFLOW, reason=reason)
+#: The network of the tests about the estimators' behaviour (labels, weights, the
+#: training loop, scikit-learn's machinery): one block of 8 units, one slow layer of 8,
+#: and the plain reading of numbers only, without a numeric embedding. A fit takes a
+#: moment, and the fits of one table and target share one traced trainer. The default
+#: network, with its numeric embedding and its two branches, is covered by
+#: test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py.
+TINY = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, numeric_embedding=None)
 
+#: Iterations enough for TINY to learn the tests' toy problems: the default of the
+#: make_clf and make_reg fixtures.
+LEARNING_ITERATIONS = 30
 
-tensorflow_only = only_on_tensorflow(
-    "tests TensorFlow-specific code (skgrn._training, skgrn._forward)"
-)
+#: The default network, seeded, trained for a few iterations: a fitted estimator to
+#: predict, save and compare, for tests of what a fit stores or refuses, not of what
+#: it learns.
+QUICK_FIT = dict(max_iter=3, random_state=0)
 
 
 #: An absolute tolerance for values near zero: 0 on TensorFlow, float32's scale elsewhere.
@@ -37,6 +48,17 @@ def trainer_module():
     else:
         import skgrn._portable as module
     return module
+
+
+def subprocess_env(**variables):
+    """The environment of a fresh interpreter that must import this checkout's skgrn:
+    this one's, with the checkout first on PYTHONPATH, TensorFlow's start-up quiet,
+    and ``variables`` set."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.update(variables)
+    return env
 
 
 def fit_quietly(estimator, *args, **kwargs):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from helpers import fit_quietly
+from helpers import QUICK_FIT, fit_quietly
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -17,7 +17,6 @@ from sklearn.exceptions import NotFittedError
 import skgrn._base
 from skgrn import GRNClassifier, GRNRegressor
 
-SMALL = dict(max_iter=2, random_state=0)
 RNG = np.random.RandomState(0)
 X = RNG.randn(60, 4)
 Y_REG = X[:, 0] + 0.1 * RNG.randn(60)
@@ -48,12 +47,12 @@ def no_training(monkeypatch):
 
 @pytest.fixture(scope="module")
 def regressor():
-    return fit_quietly(GRNRegressor(**SMALL), X, Y_REG)
+    return fit_quietly(GRNRegressor(**QUICK_FIT), X, Y_REG)
 
 
 @pytest.fixture(scope="module")
 def frame_regressor():
-    return fit_quietly(GRNRegressor(**SMALL), FRAME, Y_REG)
+    return fit_quietly(GRNRegressor(**QUICK_FIT), FRAME, Y_REG)
 
 
 # -- the table: bad input to fit -------------------------------------------------------
@@ -71,7 +70,7 @@ BAD_FIT = {
     "X 3-D": (GRNRegressor, X.reshape(60, 2, 2), Y_REG, {}, ValueError, "dim 3"),
     "X complex": (GRNRegressor, X + 1j, Y_REG, {}, ValueError, "Complex data"),
     "X strings in a numeric column": (
-        GRNRegressor(categorical_features=None, **SMALL),
+        GRNRegressor(categorical_features=None, **QUICK_FIT),
         with_value(X.astype(object), "high"),
         Y_REG,
         {},
@@ -139,7 +138,7 @@ BAD_FIT = {
 
 
 def make(estimator):
-    return estimator(**SMALL) if isinstance(estimator, type) else estimator
+    return estimator(**QUICK_FIT) if isinstance(estimator, type) else estimator
 
 
 @pytest.mark.parametrize("case", BAD_FIT)
@@ -164,7 +163,7 @@ def test_a_failed_refit_leaves_the_fitted_estimator_as_it_was(case):
 
 
 def test_unseen_classes_in_partial_fit_are_refused_and_change_nothing(monkeypatch):
-    clf = GRNClassifier(**SMALL).partial_fit(X, Y_CLF, classes=[0, 1])
+    clf = GRNClassifier(**QUICK_FIT).partial_fit(X, Y_CLF, classes=[0, 1])
     before = clf.predict_proba(X)
     with monkeypatch.context() as patched:
         forbid_tensorflow_work(patched)
@@ -192,9 +191,9 @@ def test_legitimate_input_gives_finite_outputs(case, Estimator):
     if Estimator is GRNClassifier and len(X_fit) == 1:
         # One sample is one class: nothing a classifier can learn.
         with pytest.raises(ValueError, match="at least 2 classes"):
-            Estimator(**SMALL).fit(X_fit, y)
+            Estimator(**QUICK_FIT).fit(X_fit, y)
         return
-    estimator = fit_quietly(Estimator(**SMALL), X_fit, y)
+    estimator = fit_quietly(Estimator(**QUICK_FIT), X_fit, y)
     outputs = estimator.predict(X_predict)
     assert outputs.shape == (len(X_predict),)
     if Estimator is GRNClassifier:
@@ -208,7 +207,7 @@ def test_legitimate_input_gives_finite_outputs(case, Estimator):
 def test_targets_beyond_float32_range_are_predicted_in_float64():
     X32 = X.astype(np.float32)
     y = 3.4e38 + Y_REG * 1e37  # finite in float64; float32 stops at 3.4028e38
-    regressor = fit_quietly(GRNRegressor(**SMALL), X32, y)
+    regressor = fit_quietly(GRNRegressor(**QUICK_FIT), X32, y)
     assert regressor._spec.dtype == "float32"
     predictions = regressor.predict(X32)
     assert predictions.dtype == np.float64 and np.isfinite(predictions).all()

@@ -1,26 +1,20 @@
 """Behaviour of GRNClassifier: labels, probabilities, class weights, multilabel
 targets, partial_fit and warm_start."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from helpers import ON_TENSORFLOW, fit_quietly
 from sklearn.exceptions import DataConversionWarning
 
-from skgrn import GRNClassifier
-
 N_SAMPLES = 120
-# A small network: every test shares its shapes so the compiled trainer is reused.
-# A small network with the plain reading only: these tests are about the estimator's
-# behaviour, not the numeric embedding (the default pair is covered by
-# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
-SMALL = dict(
-    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, batch_size=32, random_state=0,
-    numeric_embedding=None,
-)  # fmt: skip
 
 
-def make_clf(**params):
-    return GRNClassifier(**{**SMALL, "max_iter": 30, **params})
+@pytest.fixture(scope="module")
+def make_clf(make_clf):
+    """conftest's classifier, in batches of 32: four steps an epoch on these 120 rows."""
+    return partial(make_clf, batch_size=32)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +59,7 @@ LABEL_CASES = [
 
 
 @pytest.fixture(scope="module")
-def fitted_by_labels(X, y_binary, y_multiclass):
+def fitted_by_labels(make_clf, X, y_binary, y_multiclass):
     """One fitted classifier (and its labels) per (problem, label kind)."""
     fitted = {}
     for problem, kind in LABEL_CASES:
@@ -127,7 +121,7 @@ def test_predict_proba_float32_input_to_float64_model(fitted_by_labels, X, probl
     np.testing.assert_allclose(proba32, clf.predict_proba(X), atol=1e-5)
 
 
-def test_predict_proba_rows_sum_to_one_for_float32_model(X, y_multiclass):
+def test_predict_proba_rows_sum_to_one_for_float32_model(make_clf, X, y_multiclass):
     X32 = X.astype(np.float32)
     clf = fit_quietly(make_clf(), X32, y_multiclass)
     proba = clf.predict_proba(X32)
@@ -157,7 +151,7 @@ def imbalanced():
     return X, y
 
 
-def _positive_predictions(imbalanced, class_weight):
+def _positive_predictions(make_clf, imbalanced, class_weight):
     """How many rows are predicted positive, and the mean positive probability."""
     X, y = imbalanced
     # A weak penalty, so that the weights, not the prior, decide the boundary.
@@ -165,11 +159,11 @@ def _positive_predictions(imbalanced, class_weight):
     return int(np.sum(clf.predict(X) == 1)), float(clf.predict_proba(X)[:, 1].mean())
 
 
-def test_class_weight_changes_the_fit(imbalanced):
-    n_unweighted, p_unweighted = _positive_predictions(imbalanced, None)
-    n_balanced, p_balanced = _positive_predictions(imbalanced, "balanced")
-    n_positive, p_positive = _positive_predictions(imbalanced, {0: 1, 1: 10})
-    n_negative, p_negative = _positive_predictions(imbalanced, {0: 10, 1: 1})
+def test_class_weight_changes_the_fit(make_clf, imbalanced):
+    n_unweighted, p_unweighted = _positive_predictions(make_clf, imbalanced, None)
+    n_balanced, p_balanced = _positive_predictions(make_clf, imbalanced, "balanced")
+    n_positive, p_positive = _positive_predictions(make_clf, imbalanced, {0: 1, 1: 10})
+    n_negative, p_negative = _positive_predictions(make_clf, imbalanced, {0: 10, 1: 1})
     # About 22% positives: "balanced" weighs them about 3.5 times as much.
     assert n_balanced >= n_unweighted + 5
     assert n_positive > n_balanced
@@ -177,13 +171,13 @@ def test_class_weight_changes_the_fit(imbalanced):
     assert p_negative < p_unweighted < p_balanced < p_positive
 
 
-def test_class_weight_dict_with_unknown_label_raises(imbalanced):
+def test_class_weight_dict_with_unknown_label_raises(make_clf, imbalanced):
     X, y = imbalanced
     with pytest.raises(ValueError, match="class_weight"):
         make_clf(class_weight={0: 1, 1: 2, 5: 3}).fit(X, y)
 
 
-def test_class_weight_dict_with_string_labels(X, y_binary):
+def test_class_weight_dict_with_string_labels(make_clf, X, y_binary):
     y = _relabel(y_binary, "str")
     unweighted = fit_quietly(make_clf(), X, y)
     weighted = fit_quietly(make_clf(class_weight={"banana": 30.0}), X, y)
@@ -202,7 +196,7 @@ def y_multilabel(X):
 
 
 @pytest.fixture(scope="module")
-def multilabel_clf(X, y_multilabel):
+def multilabel_clf(make_clf, X, y_multilabel):
     return fit_quietly(make_clf(max_iter=50, learning_rate_init=0.01), X, y_multilabel)
 
 
@@ -223,12 +217,12 @@ def test_multilabel_predict_proba_are_independent_probabilities(multilabel_clf, 
     np.testing.assert_array_equal(multilabel_clf.predict(X), (proba > 0.5).astype(int))
 
 
-def test_multilabel_rejects_class_weight(X, y_multilabel):
+def test_multilabel_rejects_class_weight(make_clf, X, y_multilabel):
     with pytest.raises(ValueError, match="multilabel"):
         make_clf(class_weight="balanced").fit(X, y_multilabel)
 
 
-def test_multilabel_partial_fit(X, y_multilabel):
+def test_multilabel_partial_fit(make_clf, X, y_multilabel):
     clf = make_clf()
     clf.partial_fit(X, y_multilabel, classes=[0, 1, 2])
     clf.partial_fit(X, y_multilabel)
@@ -237,17 +231,17 @@ def test_multilabel_partial_fit(X, y_multilabel):
 
 
 # -- invalid targets ------------------------------------------------------------------
-def test_single_class_raises(X):
+def test_single_class_raises(make_clf, X):
     with pytest.raises(ValueError, match="class"):
         make_clf().fit(X, np.ones(N_SAMPLES, dtype=int))
 
 
-def test_continuous_target_raises(X):
+def test_continuous_target_raises(make_clf, X):
     with pytest.raises(ValueError, match="continuous"):
         make_clf().fit(X, np.random.RandomState(1).randn(N_SAMPLES))
 
 
-def test_column_vector_y_warns_and_is_raveled(X, y_binary):
+def test_column_vector_y_warns_and_is_raveled(make_clf, X, y_binary):
     y_column = y_binary.astype(np.float64).reshape(-1, 1)
     with pytest.warns(DataConversionWarning):
         clf = fit_quietly(make_clf(), X, y_column)
@@ -257,14 +251,14 @@ def test_column_vector_y_warns_and_is_raveled(X, y_binary):
 
 
 # -- partial_fit ----------------------------------------------------------------------
-def test_partial_fit_first_call_requires_classes(X, y_multiclass):
+def test_partial_fit_first_call_requires_classes(make_clf, X, y_multiclass):
     clf = make_clf()
     with pytest.raises(ValueError, match="classes"):
         clf.partial_fit(X, y_multiclass)
     assert not hasattr(clf, "model_")
 
 
-def test_partial_fit_with_classes_then_single_class_chunks(X, y_multiclass):
+def test_partial_fit_with_classes_then_single_class_chunks(make_clf, X, y_multiclass):
     clf = make_clf()
     first = y_multiclass == 0
     # The first chunk only holds class 0: `classes` tells the estimator the rest.
@@ -278,7 +272,7 @@ def test_partial_fit_with_classes_then_single_class_chunks(X, y_multiclass):
     assert clf.predict_proba(X).shape == (N_SAMPLES, 3)
 
 
-def test_partial_fit_unseen_class_raises(X, y_multiclass):
+def test_partial_fit_unseen_class_raises(make_clf, X, y_multiclass):
     clf = make_clf()
     clf.partial_fit(X, y_multiclass, classes=[0, 1, 2])
     y_new = y_multiclass.copy()
@@ -289,14 +283,14 @@ def test_partial_fit_unseen_class_raises(X, y_multiclass):
 
 
 @pytest.mark.parametrize("classes", [[0, 1], [0, 1, 5]])
-def test_partial_fit_first_call_rejects_labels_outside_classes(X, y_multiclass, classes):
+def test_partial_fit_first_call_rejects_labels_outside_classes(make_clf, X, y_multiclass, classes):
     # y holds 0, 1 and 2; 2 is not among `classes`.
     with pytest.raises(ValueError, match="not in classes"):
         make_clf().partial_fit(X, y_multiclass, classes=classes)
 
 
 # -- warm_start -----------------------------------------------------------------------
-def test_warm_start_continues_training(X, y_multiclass):
+def test_warm_start_continues_training(make_clf, X, y_multiclass):
     clf = fit_quietly(make_clf(max_iter=20, warm_start=True), X, y_multiclass)
     assert clf.n_iter_ == 20
     first_losses = list(clf.history_["loss"])
@@ -311,7 +305,7 @@ def test_warm_start_continues_training(X, y_multiclass):
     assert clf.history_["loss"][20] < first_losses[-1] * 1.05
 
 
-def test_without_warm_start_refit_restarts(X, y_multiclass):
+def test_without_warm_start_refit_restarts(make_clf, X, y_multiclass):
     clf = fit_quietly(make_clf(max_iter=20), X, y_multiclass)
     fresh_proba = clf.predict_proba(X)
     fit_quietly(clf, X, y_multiclass)
@@ -321,7 +315,7 @@ def test_without_warm_start_refit_restarts(X, y_multiclass):
     np.testing.assert_array_equal(clf.predict_proba(X), fresh_proba)
 
 
-def test_warm_start_with_changed_architecture_raises(X, y_multiclass):
+def test_warm_start_with_changed_architecture_raises(make_clf, X, y_multiclass):
     clf = fit_quietly(make_clf(max_iter=5, warm_start=True), X, y_multiclass)
     clf.set_params(block_units=9)
     with pytest.raises(ValueError, match="block_units"):
@@ -329,7 +323,7 @@ def test_warm_start_with_changed_architecture_raises(X, y_multiclass):
     assert clf.n_iter_ == 5
 
 
-def test_warm_start_with_new_class_raises(X, y_multiclass):
+def test_warm_start_with_new_class_raises(make_clf, X, y_multiclass):
     clf = fit_quietly(make_clf(max_iter=5, warm_start=True), X, y_multiclass)
     y_new = y_multiclass.copy()
     y_new[:3] = 7

@@ -7,14 +7,14 @@ import textwrap
 
 import numpy as np
 import pytest
-from helpers import fit_quietly, only_on_tensorflow
+from helpers import fit_quietly
 from sklearn.datasets import make_classification, make_regression
 
 import skgrn._engine
 from skgrn import GRNClassifier, GRNRegressor
 
-tensorflow_only = only_on_tensorflow(
-    "devices= is TensorFlow's MirroredStrategy; other backends refuse it (tested below)"
+mirrored_strategy = pytest.mark.tensorflow_only(
+    reason="devices= is TensorFlow's MirroredStrategy; other backends refuse it (tested below)"
 )
 
 # Several minibatches per epoch, an odd batch size (the devices' shares differ by a
@@ -26,7 +26,7 @@ def _regression():
     return make_regression(n_samples=900, n_features=6, noise=5.0, random_state=0)
 
 
-@tensorflow_only
+@mirrored_strategy
 def test_one_device_trains_like_the_default_device():
     X, y = _regression()
     single = fit_quietly(GRNRegressor(**PARAMS), X, y)
@@ -88,7 +88,7 @@ TWO_DEVICES = textwrap.dedent(
 )
 
 
-@tensorflow_only
+@mirrored_strategy
 @pytest.mark.slow
 def test_two_devices_train_like_one():
     import json
@@ -106,7 +106,7 @@ def test_two_devices_train_like_one():
     assert mirrored["reg"] != single["reg"] or mirrored["clf"] != single["clf"]
 
 
-@tensorflow_only
+@mirrored_strategy
 @pytest.mark.parametrize(
     "devices, error, match",
     [
@@ -154,7 +154,7 @@ DROPOUT_MASKS = textwrap.dedent(
 )
 
 
-@tensorflow_only
+@mirrored_strategy
 @pytest.mark.slow
 def test_devices_draw_the_same_dropout_masks_for_their_shares():
     """Decided, and documented in README ("Several devices"): every device reads

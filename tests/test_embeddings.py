@@ -16,7 +16,9 @@ from skgrn._network import to_numpy
 from skgrn._tabular import learn_layout
 
 KINDS = ["piecewise_linear", "periodic", None]
-SMALL = dict(max_iter=20, random_state=0)
+# The default network, which builds the embeddings, trained for 20 iterations: the
+# reproducibility and round-trip checks then see trained weights, not initial ones.
+TRAINED = dict(max_iter=20, random_state=0)
 
 
 def outputs(layer, inputs):
@@ -110,7 +112,7 @@ def test_fitted_network_holds_the_layouts_bins():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.exponential(size=200)})
     X.loc[::9, "b"] = np.nan
-    reg = fit_quietly(GRNRegressor(numeric_embedding="piecewise_linear", **SMALL), X, X["a"])
+    reg = fit_quietly(GRNRegressor(numeric_embedding="piecewise_linear", **TRAINED), X, X["a"])
     layer = reg.model_.get_layer("numeric_embedding")
     lower = to_numpy(layer.lower)
     for column, numeric in enumerate(reg._layout.numeric):
@@ -138,11 +140,11 @@ def mixed():
 @pytest.mark.parametrize("kind", KINDS)
 def test_estimators_train_reproducibly_with_each_embedding(mixed, kind):
     X, y = mixed
-    first = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
-    second = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
+    first = fit_quietly(GRNRegressor(numeric_embedding=kind, **TRAINED), X, y)
+    second = fit_quietly(GRNRegressor(numeric_embedding=kind, **TRAINED), X, y)
     np.testing.assert_array_equal(first.predict(X), second.predict(X))
     assert first._spec.numeric_embedding == kind
-    clf = fit_quietly(GRNClassifier(numeric_embedding=kind, **SMALL), X, y > 1)
+    clf = fit_quietly(GRNClassifier(numeric_embedding=kind, **TRAINED), X, y > 1)
     assert clf.predict_proba(X).shape == (240, 2)
 
 
@@ -151,7 +153,7 @@ def test_auto_embedding_follows_the_rows_of_the_first_fit(mixed):
     with 16 below and a plain branch beside it (see docs/defaults.md);
     partial_fit's first chunk decides, as it does the ensemble's size."""
     X, y = mixed
-    small = fit_quietly(GRNRegressor(**SMALL), X, y)._spec
+    small = fit_quietly(GRNRegressor(**TRAINED), X, y)._spec
     assert small.numeric_embedding == "piecewise_linear"
     assert small.plain_branch and small.embedding_terms == 16
     large_X = pd.concat([X] * 9, ignore_index=True).iloc[:2000]
@@ -167,11 +169,11 @@ def test_auto_embedding_follows_the_rows_of_the_first_fit(mixed):
 @pytest.mark.parametrize("kind", ["piecewise_linear", "periodic"])
 def test_a_pair_with_none_adds_the_plain_branch_in_either_order(mixed, kind):
     X, y = mixed
-    first = fit_quietly(GRNRegressor(numeric_embedding=[kind, None], **SMALL), X, y)
-    second = fit_quietly(GRNRegressor(numeric_embedding=(None, kind), **SMALL), X, y)
+    first = fit_quietly(GRNRegressor(numeric_embedding=[kind, None], **TRAINED), X, y)
+    second = fit_quietly(GRNRegressor(numeric_embedding=(None, kind), **TRAINED), X, y)
     assert first._spec.plain_branch and first._spec.numeric_embedding == kind
     np.testing.assert_array_equal(first.predict(X), second.predict(X))
-    assert fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)._spec.n_members == 8
+    assert fit_quietly(GRNRegressor(numeric_embedding=kind, **TRAINED), X, y)._spec.n_members == 8
 
 
 @pytest.mark.parametrize(
@@ -181,7 +183,7 @@ def test_a_pair_with_none_adds_the_plain_branch_in_either_order(mixed, kind):
 )  # fmt: skip
 def test_bad_list_of_readings_is_refused_before_training(mixed, value):
     X, y = mixed
-    reg = GRNRegressor(numeric_embedding=value, **SMALL)
+    reg = GRNRegressor(numeric_embedding=value, **TRAINED)
     with pytest.raises(ValueError, match="numeric_embedding as a list must pair"):
         reg.fit(X, y)
     assert not hasattr(reg, "model_")
@@ -221,7 +223,7 @@ def test_piecewise_linear_embedding_learns_a_threshold(mixed):
 
 def test_table_without_numeric_columns_has_no_numeric_embedding():
     X = pd.DataFrame({"shop": list("abcab") * 8})
-    reg = fit_quietly(GRNRegressor(**SMALL), X, np.arange(40.0))
+    reg = fit_quietly(GRNRegressor(**TRAINED), X, np.arange(40.0))
     assert reg._spec.numeric_embedding is None
     # Nor a plain branch, which would read the same input as the first.
     assert not reg._spec.plain_branch and reg._spec.n_members == 8
@@ -230,7 +232,7 @@ def test_table_without_numeric_columns_has_no_numeric_embedding():
 @pytest.mark.parametrize("kind", ["piecewise_linear", "periodic", ("piecewise_linear", None)])
 def test_pickle_and_file_round_trips_predict_identically(mixed, kind, tmp_path):
     X, y = mixed
-    reg = fit_quietly(GRNRegressor(numeric_embedding=kind, **SMALL), X, y)
+    reg = fit_quietly(GRNRegressor(numeric_embedding=kind, **TRAINED), X, y)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
     skgrn.save(reg, tmp_path / "model.skgrn")
     np.testing.assert_array_equal(skgrn.load(tmp_path / "model.skgrn").predict(X), reg.predict(X))
@@ -242,7 +244,7 @@ def test_pickle_and_file_round_trips_predict_identically(mixed, kind, tmp_path):
 
 def test_warm_start_refuses_another_embedding(mixed):
     X, y = mixed
-    reg = fit_quietly(GRNRegressor(warm_start=True, numeric_embedding="periodic", **SMALL), X, y)
+    reg = fit_quietly(GRNRegressor(warm_start=True, numeric_embedding="periodic", **TRAINED), X, y)
     before = reg.predict(X)
     reg.set_params(numeric_embedding="piecewise_linear")
     with pytest.raises(ValueError, match="numeric_embedding"):
@@ -265,14 +267,16 @@ def test_variable_selection_reads_the_embedded_columns(mixed, kind):
     """With a plain branch, each branch selects its own way; the importances
     average both."""
     X, y = mixed
-    reg = fit_quietly(GRNRegressor(variable_selection=True, numeric_embedding=kind, **SMALL), X, y)
+    reg = fit_quietly(
+        GRNRegressor(variable_selection=True, numeric_embedding=kind, **TRAINED), X, y
+    )
     assert reg.feature_importances_.shape == (3,)
     np.testing.assert_allclose(reg.feature_importances_.sum(), 1.0)
 
 
 def test_pickles_from_before_numeric_embedding_load_without_it(mixed):
     X, y = mixed
-    reg = fit_quietly(GRNRegressor(numeric_embedding=None, warm_start=True, **SMALL), X, y)
+    reg = fit_quietly(GRNRegressor(numeric_embedding=None, warm_start=True, **TRAINED), X, y)
     # What an older skgrn pickled: the whole __dict__, the network as weights.
     state = {**vars(reg), "model_": None, "_model_weights": _network.weights_of(reg.model_)}
     state["_skgrn_version"] = skgrn.__version__

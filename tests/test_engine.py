@@ -5,7 +5,7 @@ import inspect
 
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW, fit_quietly, tensorflow_only
+from helpers import ON_TENSORFLOW, fit_quietly
 
 from skgrn import GRNRegressor, _engine
 
@@ -52,7 +52,7 @@ def test_a_fit_gets_its_trainer_and_forward_pass_from_the_seam():
     assert isinstance(_engine.get_forward_pass(reg._spec), _engine.ForwardPass)
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_tensorflow_uses_its_traced_graphs():
     import skgrn._forward
     import skgrn._training

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-from helpers import ATOL, fit_quietly, rtol
+from helpers import ATOL, TINY, fit_quietly, rtol
 
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._losses import ensemble_loss, member_losses
@@ -11,8 +11,9 @@ from skgrn._network import MemberAdapter, logits_model, to_numpy
 from skgrn.layers import GroupedDense
 
 # Without a numeric embedding, so without the plain branch that "auto" adds below
-# 2,000 rows: one branch of ensemble_size members.
-SMALL = dict(n_blocks=1, block_units=8, max_iter=5, random_state=0, numeric_embedding=None)
+# 2,000 rows: one branch of ensemble_size members. Without TINY's slow layer too,
+# which these tests do not need and which takes time to trace.
+SMALL = dict(TINY, slow_layers=0, max_iter=5, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -117,9 +117,7 @@ def _cpuinfo():
         return []
 
 
-pytestmark = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="the golden fits were made on TensorFlow"
-)
+pytestmark = pytest.mark.tensorflow_only(reason="the golden fits were made on TensorFlow")
 
 
 @pytest.mark.parametrize("name", FITS)

@@ -6,14 +6,13 @@ import pickle
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from helpers import rtol
+from helpers import rtol, subprocess_env
 from scipy.stats import loguniform
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -25,33 +24,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skgrn import GRNClassifier, GRNRegressor
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 80
-# A small network with the plain reading only: these tests are about the estimator's
-# behaviour, not the numeric embedding (the default pair is covered by
-# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
-SMALL = dict(
-    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0,
-    numeric_embedding=None,
-)  # fmt: skip
 
 # Small max_iter values are the point here; their ConvergenceWarnings are noise.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-def make_clf(**params):
-    return GRNClassifier(**{**SMALL, "max_iter": 20, **params})
-
-
-def make_reg(**params):
-    return GRNRegressor(**{**SMALL, "max_iter": 20, **params})
-
-
-def _subprocess_env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +47,7 @@ def y_reg(X):
 
 
 # -- pipelines ------------------------------------------------------------------------
-def test_pipeline_with_scaler(X, y_class):
+def test_pipeline_with_scaler(make_clf, X, y_class):
     pipe = make_pipeline(StandardScaler(), make_clf(max_iter=60, learning_rate_init=0.01))
     pipe.fit(X, y_class)
     assert pipe.score(X, y_class) > 0.8
@@ -82,7 +58,7 @@ def test_pipeline_with_scaler(X, y_class):
     np.testing.assert_array_equal(clf.predict_proba(pipe[0].transform(X)), pipe.predict_proba(X))
 
 
-def test_column_transformer_on_dataframe(X):
+def test_column_transformer_on_dataframe(make_reg, X):
     rng = np.random.RandomState(3)
     colors = np.array(["red", "green", "blue"])[rng.randint(0, 3, N_SAMPLES)]
     frame = pd.DataFrame({"size": X[:, 0], "color": pd.Categorical(colors)})
@@ -109,7 +85,7 @@ def test_column_transformer_on_dataframe(X):
     assert pipe.predict(frame.iloc[:5]).shape == (5,)
 
 
-def test_cross_val_score(X, y_class):
+def test_cross_val_score(make_clf, X, y_class):
     scores = cross_val_score(
         make_pipeline(StandardScaler(), make_clf(max_iter=60, learning_rate_init=0.01)),
         X,
@@ -126,7 +102,7 @@ def test_cross_val_score(X, y_class):
 def worker_env():
     """Parallel workers are fresh interpreters: they must find skgrn too."""
     saved = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = _subprocess_env()["PYTHONPATH"]
+    os.environ["PYTHONPATH"] = subprocess_env()["PYTHONPATH"]
     yield
     if saved is None:
         del os.environ["PYTHONPATH"]
@@ -134,7 +110,7 @@ def worker_env():
         os.environ["PYTHONPATH"] = saved
 
 
-def _grid_search(X, y, n_jobs):
+def _grid_search(make_clf, X, y, n_jobs):
     search = GridSearchCV(
         make_clf(max_iter=10),
         {"alpha": [1e-4, 1e-1], "learning_rate_init": [1e-3, 1e-2]},
@@ -144,7 +120,7 @@ def _grid_search(X, y, n_jobs):
     return search.fit(X, y)
 
 
-def _randomized_search(X, y, n_jobs):
+def _randomized_search(make_clf, X, y, n_jobs):
     search = RandomizedSearchCV(
         make_clf(max_iter=10),
         {"alpha": loguniform(1e-5, 1e-1), "learning_rate_init": loguniform(1e-3, 1e-1)},
@@ -158,10 +134,10 @@ def _randomized_search(X, y, n_jobs):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("search", [_grid_search, _randomized_search])
-def test_search_is_reproducible_across_n_jobs(search, X, y_class, worker_env):
+def test_search_is_reproducible_across_n_jobs(make_clf, search, X, y_class, worker_env):
     X_scaled = StandardScaler().fit_transform(X)
-    serial = search(X_scaled, y_class, n_jobs=1)
-    parallel = search(X_scaled, y_class, n_jobs=2)
+    serial = search(make_clf, X_scaled, y_class, n_jobs=1)
+    parallel = search(make_clf, X_scaled, y_class, n_jobs=2)
     scores = serial.cv_results_["mean_test_score"]
     assert len(scores) == (4 if search is _grid_search else 3)
     assert np.all(np.isfinite(scores))
@@ -176,7 +152,7 @@ def test_search_is_reproducible_across_n_jobs(search, X, y_class, worker_env):
 
 
 # -- cloning and feature names --------------------------------------------------------
-def test_clone_of_fitted_estimator_is_unfitted(X, y_class):
+def test_clone_of_fitted_estimator_is_unfitted(make_clf, X, y_class):
     clf = make_clf(max_iter=5, alpha=0.01, class_weight="balanced").fit(X, y_class)
     copy = clone(clf)
     assert copy.get_params() == clf.get_params()
@@ -188,7 +164,7 @@ def test_clone_of_fitted_estimator_is_unfitted(X, y_class):
     assert clf.predict(X).shape == (N_SAMPLES,)
 
 
-def test_feature_names_are_checked(X, y_reg):
+def test_feature_names_are_checked(make_reg, X, y_reg):
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
     reg = make_reg(max_iter=5).fit(frame, y_reg)
     np.testing.assert_array_equal(reg.feature_names_in_, ["a", "b", "c", "d"])
@@ -202,7 +178,7 @@ def test_feature_names_are_checked(X, y_reg):
     np.testing.assert_array_equal(from_array, expected)
 
 
-def test_no_feature_names_for_arrays(X, y_reg):
+def test_no_feature_names_for_arrays(make_reg, X, y_reg):
     reg = make_reg(max_iter=5).fit(X, y_reg)
     assert not hasattr(reg, "feature_names_in_")
     with pytest.warns(UserWarning, match="fitted without feature names"):
@@ -221,7 +197,7 @@ def half_zero_weights():
 
 
 @pytest.mark.filterwarnings("ignore:batch_size=")  # full batch on purpose: see EXACT
-def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
+def test_metadata_routing_in_pipeline(make_reg, X, y_reg, half_zero_weights):
     kept = half_zero_weights > 0
     with sklearn.config_context(enable_metadata_routing=True):
 
@@ -231,7 +207,7 @@ def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
                     ("scale", StandardScaler().set_fit_request(sample_weight=True)),
                     # Zero weights equal dropped rows exactly without dropout and with
                     # full-batch steps.
-                    ("reg", make_reg(**EXACT).set_fit_request(sample_weight=True)),
+                    ("reg", make_reg(max_iter=20, **EXACT).set_fit_request(sample_weight=True)),
                 ]
             )
 
@@ -243,14 +219,14 @@ def test_metadata_routing_in_pipeline(X, y_reg, half_zero_weights):
 
 
 @pytest.mark.filterwarnings("ignore:batch_size=")
-def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
+def test_metadata_routing_in_grid_search(make_reg, X, y_reg, half_zero_weights):
     X = StandardScaler().fit_transform(X)
     kept = half_zero_weights > 0
     grid = {"alpha": [1e-4, 1e-2]}
     with sklearn.config_context(enable_metadata_routing=True):
 
         def make_search():
-            reg = make_reg(**EXACT).set_fit_request(sample_weight=True)
+            reg = make_reg(max_iter=20, **EXACT).set_fit_request(sample_weight=True)
             # Unweighted scoring: only the fits can make the weighted results differ.
             reg.set_score_request(sample_weight=False)
             return GridSearchCV(reg, grid, cv=2)
@@ -261,7 +237,7 @@ def test_metadata_routing_in_grid_search(X, y_reg, half_zero_weights):
         weighted.cv_results_["mean_test_score"], unweighted.cv_results_["mean_test_score"]
     )
     # The refit on all rows got the weights: it matches a fit without the zero-weight rows.
-    dropped = make_reg(**EXACT, **weighted.best_params_).fit(X[kept], y_reg[kept])
+    dropped = make_reg(max_iter=20, **EXACT, **weighted.best_params_).fit(X[kept], y_reg[kept])
     np.testing.assert_allclose(
         weighted.best_estimator_.predict(X), dropped.predict(X), rtol=rtol(1e-6)
     )
@@ -292,7 +268,7 @@ def test_joblib_roundtrip_in_fresh_process(wide_classifier, X, tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)],
-        env=_subprocess_env(),
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -418,8 +394,7 @@ np.save(sys.argv[1], np.concatenate([
 def test_fits_do_not_depend_on_tensorflow_thread_count(dtype, tmp_path):
     outputs = []
     for threads in ("1", "3"):
-        env = dict(_subprocess_env(), TF_NUM_INTRAOP_THREADS=threads)
-        env["TF_NUM_INTEROP_THREADS"] = threads
+        env = subprocess_env(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads)
         path = tmp_path / f"threads_{threads}.npy"
         result = subprocess.run(
             [sys.executable, "-c", _FIT_IN_SUBPROCESS, str(path), dtype],

@@ -254,9 +254,15 @@ def test_different_seeds_give_different_weights(make_layer, seeds):
     first, second = (make_layer(N_FEATURES, seed=seed) for seed in seeds)
     first(x), second(x)
     assert not np.allclose(_np(first(x)), _np(second(x)))
-    for a, b, weight in zip(_weights(first), _weights(second), first.weights, strict=True):
-        if "kernel" in weight.path:  # biases, gamma and beta start as constants
-            assert not np.allclose(a, b), weight.path
+    # Biases, gamma and beta start as constants; every kernel is drawn from the seed.
+    kernels = [
+        (a, b, weight.path)
+        for a, b, weight in zip(_weights(first), _weights(second), first.weights, strict=True)
+        if "kernel" in weight.path
+    ]
+    assert kernels
+    for a, b, path in kernels:
+        assert not np.allclose(a, b), path
 
 
 # ------------------------------------------------------------------------ dtype
@@ -523,6 +529,8 @@ def test_neighbouring_seeds_share_no_sublayer_weights():
     second(x)
     first_kernels = [w.numpy() for w in first.weights if w.path.endswith("kernel")]
     second_kernels = [w.numpy() for w in second.weights if w.path.endswith("kernel")]
+    # Two dense layers and the gated linear unit's two: no projection at equal widths.
+    assert len(first_kernels) == len(second_kernels) == 4
     for a in first_kernels:
         for b in second_kernels:
             assert a.shape != b.shape or not np.array_equal(a, b)

@@ -16,13 +16,12 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import fit_quietly
+from helpers import QUICK_FIT, fit_quietly
 
 import skgrn
 import skgrn._version
 from skgrn import GRNClassifier, GRNRegressor, InconsistentVersionWarning
 
-SMALL = dict(max_iter=3, random_state=0)
 #: Estimators saved and pickled by an older skgrn (see make_fixtures.py there).
 FIXTURES = Path(__file__).parent / "persistence_fixtures"
 
@@ -44,9 +43,9 @@ def table():
 def fitted(table):
     X, rng = table
     labels = rng.choice(["low", "mid", "high"], 300)
-    classifier = GRNClassifier(class_weight={"low": 2.0, "mid": 1.0, "high": 1.0}, **SMALL)
-    multilabel = GRNClassifier(**SMALL)
-    regressor = GRNRegressor(early_stopping=True, **SMALL)
+    classifier = GRNClassifier(class_weight={"low": 2.0, "mid": 1.0, "high": 1.0}, **QUICK_FIT)
+    multilabel = GRNClassifier(**QUICK_FIT)
+    regressor = GRNRegressor(early_stopping=True, **QUICK_FIT)
     return {
         "classifier": fit_quietly(classifier, X, labels),
         "multilabel": fit_quietly(multilabel, X, rng.randint(0, 2, (300, 3))),
@@ -105,7 +104,7 @@ def test_loaded_estimator_keeps_training_reproducibly(fitted, table, tmp_path):
     """The random state travels: warm-started training continues the same stream."""
     X, rng = table
     y = X["amount"] + rng.randn(300)
-    original = fit_quietly(GRNRegressor(warm_start=True, **SMALL), X, y)
+    original = fit_quietly(GRNRegressor(warm_start=True, **QUICK_FIT), X, y)
     skgrn.save(original, tmp_path / "model.skgrn")
     loaded = skgrn.load(tmp_path / "model.skgrn")
     # Neither a file nor a pickle keeps Adam's moments, so both restart them
@@ -336,7 +335,7 @@ def test_joblib_files_from_another_version_warn(fitted, tmp_path, monkeypatch):
 def small_classifiers(table):
     X, rng = table
     return {
-        kind: fit_quietly(GRNClassifier(ensemble_size=2, **SMALL), X, y)
+        kind: fit_quietly(GRNClassifier(ensemble_size=2, **QUICK_FIT), X, y)
         for kind, y in [
             ("binary", rng.choice(["no", "yes"], 300)),
             ("multiclass", rng.choice([3, 1, 2], 300)),

@@ -12,19 +12,19 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import fit_quietly, tensorflow_only
+from helpers import QUICK_FIT, fit_quietly
 
 from skgrn import GRNClassifier, GRNRegressor, _network
 
 # The traced graph of skgrn._forward, compared with Keras' predict through tf.data:
 # TensorFlow's own prediction path. Other backends predict through skgrn._portable,
 # whose outputs the estimator tests check on each backend.
-pytestmark = tensorflow_only
+pytestmark = pytest.mark.tensorflow_only
 
 # The piecewise-linear embedding (the default of large tables): with it (and
 # without an embedding) the traced graph reproduces model_.predict bit for bit;
 # the periodic embedding is tested on its own below.
-SMALL = dict(max_iter=3, random_state=0, numeric_embedding="piecewise_linear")
+PIECEWISE = dict(QUICK_FIT, numeric_embedding="piecewise_linear")
 N_ROWS = 300
 
 
@@ -49,9 +49,9 @@ def data(request):
 def fitted(data):
     X, y = data
     return {
-        "regressor": fit_quietly(GRNRegressor(**SMALL), X, y),
-        "classifier": fit_quietly(GRNClassifier(**SMALL), X, y > 0),
-        "multiclass": fit_quietly(GRNClassifier(**SMALL), X, np.digitize(y, [-1, 0, 1])),
+        "regressor": fit_quietly(GRNRegressor(**PIECEWISE), X, y),
+        "classifier": fit_quietly(GRNClassifier(**PIECEWISE), X, y > 0),
+        "multiclass": fit_quietly(GRNClassifier(**PIECEWISE), X, np.digitize(y, [-1, 0, 1])),
     }
 
 
@@ -90,8 +90,8 @@ def test_networks_of_one_shape_share_the_graph_and_keep_their_own_weights(data):
     from skgrn._forward import get_forward_pass
 
     X, y = data
-    first = fit_quietly(GRNRegressor(**SMALL), X, y)
-    second = fit_quietly(GRNRegressor(**{**SMALL, "random_state": 1}), X, y)
+    first = fit_quietly(GRNRegressor(**PIECEWISE), X, y)
+    second = fit_quietly(GRNRegressor(**{**PIECEWISE, "random_state": 1}), X, y)
     assert first._spec == second._spec
     assert get_forward_pass(first._spec) is get_forward_pass(second._spec)
     first_outputs, second_outputs = first._forward(X), second._forward(X)
@@ -102,7 +102,7 @@ def test_networks_of_one_shape_share_the_graph_and_keep_their_own_weights(data):
 
 def test_predictions_follow_further_training(data):
     X, y = data
-    regressor = fit_quietly(GRNRegressor(warm_start=True, **SMALL), X, y)
+    regressor = fit_quietly(GRNRegressor(warm_start=True, **PIECEWISE), X, y)
     before = regressor.predict(X)
     fit_quietly(regressor, X, y)
     after = regressor._forward(X)
@@ -124,7 +124,7 @@ def test_networks_with_dropout_and_embeddings(data):
     X, y = data
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
     frame["city"] = np.array(["oslo", "lima", "rome"])[np.arange(N_ROWS) % 3]
-    classifier = fit_quietly(GRNClassifier(dropout_rate=0.3, **SMALL), frame, y > 0)
+    classifier = fit_quietly(GRNClassifier(dropout_rate=0.3, **PIECEWISE), frame, y > 0)
     np.testing.assert_array_equal(classifier._forward(frame), keras_outputs(classifier, frame))
     # Dropout is off at predict time: the same rows give the same outputs every call.
     np.testing.assert_array_equal(classifier.predict_proba(frame), classifier.predict_proba(frame))
@@ -148,7 +148,7 @@ def test_periodic_embedding_agrees_with_keras_predict_to_rounding(data):
     import pickle
 
     X, y = data
-    regressor = fit_quietly(GRNRegressor(**{**SMALL, "numeric_embedding": "periodic"}), X, y)
+    regressor = fit_quietly(GRNRegressor(**QUICK_FIT, numeric_embedding="periodic"), X, y)
     outputs = regressor._forward(X)
     np.testing.assert_allclose(outputs, keras_outputs(regressor, X), rtol=1e-5, atol=1e-6)
     reloaded = pickle.loads(pickle.dumps(regressor))

@@ -2,30 +2,20 @@
 or a notebook, never in a log), 2 prints a line per epoch."""
 
 import io
-import os
 import subprocess
 import sys
 import threading
 import types
 from contextlib import contextmanager, redirect_stderr
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
-from helpers import fit_quietly
+from helpers import fit_quietly, subprocess_env
 
 import skgrn._progress as progress_module
-from skgrn import GRNClassifier, GRNRegressor
 from skgrn._progress import EpochProgress, in_jupyter_kernel
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# A small network with the plain reading only: these tests are about the estimator's
-# behaviour, not the numeric embedding (the default pair is covered by
-# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
-SMALL = dict(
-    n_blocks=1, block_units=4, slow_layers=0, batch_size=10, random_state=0,
-    numeric_embedding=None,
-)  # fmt: skip
 # Stops at epoch n_iter_no_change + 2: no epoch improves on the best by tol.
 STOPS_EARLY = dict(early_stopping=True, validation_fraction=0.2, tol=1e9, n_iter_no_change=1)
 
@@ -35,6 +25,17 @@ class Terminal(io.StringIO):
 
     def isatty(self):
         return True
+
+
+@pytest.fixture(scope="module")
+def make_clf(make_clf):
+    """conftest's classifier, in batches of 10: several steps an epoch, one bar."""
+    return partial(make_clf, batch_size=10)
+
+
+@pytest.fixture(scope="module")
+def make_reg(make_reg):
+    return partial(make_reg, batch_size=10)
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +64,16 @@ def only_bar(output):
 
 
 # -- through the estimators -------------------------------------------------------------
-def test_verbose_0_writes_nothing(X, y, capfd):
+def test_verbose_0_writes_nothing(make_clf, X, y, capfd):
     with on_terminal() as terminal:
-        fit_quietly(GRNClassifier(**SMALL, max_iter=5), X, y)
+        fit_quietly(make_clf(max_iter=5), X, y)
     assert terminal.getvalue() == ""
     assert capfd.readouterr() == ("", "")
 
 
-def test_verbose_1_draws_one_bar_for_the_whole_fit(X, y, capsys):
+def test_verbose_1_draws_one_bar_for_the_whole_fit(make_clf, X, y, capsys):
     with on_terminal() as terminal:
-        clf = fit_quietly(GRNClassifier(**SMALL, max_iter=5, verbose=1), X, y)
+        clf = fit_quietly(make_clf(max_iter=5, verbose=1), X, y)
     # 48 training rows in batches of 10: five steps an epoch, yet one bar, advanced per epoch.
     last = only_bar(terminal.getvalue())
     assert last.startswith("GRNClassifier: 100%") and "5/5" in last
@@ -82,8 +83,8 @@ def test_verbose_1_draws_one_bar_for_the_whole_fit(X, y, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_verbose_1_shows_validation_loss_and_early_stopping_state(X):
-    regressor = GRNRegressor(**SMALL, **STOPS_EARLY, max_iter=50, verbose=True)
+def test_verbose_1_shows_validation_loss_and_early_stopping_state(make_reg, X):
+    regressor = make_reg(**STOPS_EARLY, max_iter=50, verbose=True)
     with on_terminal() as terminal:
         clf = fit_quietly(regressor, X, X[:, 0])
     assert clf.n_iter_ == 3
@@ -94,8 +95,8 @@ def test_verbose_1_shows_validation_loss_and_early_stopping_state(X):
     assert f"best={clf.best_epoch_}" in last and "patience=2/1" in last
 
 
-def test_partial_fit_bar_counts_one_epoch(X, y):
-    clf = GRNClassifier(**SMALL, verbose=1)
+def test_partial_fit_bar_counts_one_epoch(make_clf, X, y):
+    clf = make_clf(verbose=1)
     with on_terminal() as terminal:
         clf.partial_fit(X, y, classes=[0, 1])
     last = only_bar(terminal.getvalue())
@@ -103,26 +104,28 @@ def test_partial_fit_bar_counts_one_epoch(X, y):
     assert "patience" not in last  # partial_fit never stops early
 
 
-def test_verbose_1_prints_nothing_when_output_is_not_a_terminal(X, y, capfd):
+def test_verbose_1_prints_nothing_when_output_is_not_a_terminal(make_clf, X, y, capfd):
     # pytest's capture: neither stdout nor stderr is a terminal, as in a CI log.
     assert not sys.stderr.isatty()
-    fit_quietly(GRNClassifier(**SMALL, **STOPS_EARLY, max_iter=5, verbose=1), X, y)
+    fit_quietly(make_clf(**STOPS_EARLY, max_iter=5, verbose=1), X, y)
     assert capfd.readouterr() == ("", "")
 
 
-def test_verbose_2_prints_one_line_per_epoch_and_no_bar(X, y, capsys):
+def test_verbose_2_prints_one_line_per_epoch_and_no_bar(make_clf, X, y, capsys):
     with on_terminal() as terminal:
-        clf = fit_quietly(GRNClassifier(**SMALL, max_iter=4, verbose=2), X, y)
+        clf = fit_quietly(make_clf(max_iter=4, verbose=2), X, y)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(",")[0] for line in lines] == [f"Iteration {i}" for i in range(1, 5)]
     assert clf.n_iter_ == 4 and terminal.getvalue() == ""
 
 
-def test_bar_shows_in_a_jupyter_kernel_although_its_stderr_is_not_a_terminal(X, y, monkeypatch):
+def test_bar_shows_in_a_jupyter_kernel_although_its_stderr_is_not_a_terminal(
+    make_clf, X, y, monkeypatch
+):
     monkeypatch.setattr(progress_module, "in_jupyter_kernel", lambda: True)
     stream = io.StringIO()  # a kernel's stderr: isatty() is False
     with redirect_stderr(stream):
-        fit_quietly(GRNClassifier(**SMALL, max_iter=3, verbose=1), X, y)
+        fit_quietly(make_clf(max_iter=3, verbose=1), X, y)
     from tqdm import notebook
 
     if notebook.IProgress is None:
@@ -198,12 +201,9 @@ assert "tqdm" in sys.modules
 
 
 def test_tqdm_is_imported_only_for_a_bar_and_warns_nothing():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     result = subprocess.run(
         [sys.executable, "-c", NO_TQDM_UNTIL_ASKED],
-        env=env,
+        env=subprocess_env(TF_CPP_MIN_LOG_LEVEL="3"),
         capture_output=True,
         text=True,
         timeout=300,
@@ -213,11 +213,11 @@ def test_tqdm_is_imported_only_for_a_bar_and_warns_nothing():
     assert "GRNRegressor" not in result.stderr
 
 
-def test_fit_with_a_bar_leaves_no_thread_behind(X, y):
+def test_fit_with_a_bar_leaves_no_thread_behind(make_clf, X, y):
     from tqdm._monitor import TMonitor
 
     with on_terminal():
-        fit_quietly(GRNClassifier(**SMALL, max_iter=2, verbose=1), X, y)
+        fit_quietly(make_clf(max_iter=2, verbose=1), X, y)
     # tqdm's monitor thread would run until the interpreter exits.
     bar_class = progress_module._bar_class(False)
     monitors = [

@@ -9,23 +9,9 @@ from helpers import ATOL, ON_TENSORFLOW, fit_quietly, rtol
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 
-from skgrn import GRNRegressor
 from skgrn._network import to_numpy
 
 N_SAMPLES = 60
-# A small network: every test shares its shapes so the compiled trainer is reused.
-# A small network with the plain reading only: these tests are about the estimator's
-# behaviour, not the numeric embedding (the default pair is covered by
-# test_sklearn_compliance.py, test_embeddings.py and test_ensemble.py).
-SMALL = dict(
-    n_blocks=1, block_units=8, slow_layers=1, slow_units=8, random_state=0,
-    numeric_embedding=None,
-)  # fmt: skip
-
-
-def make_reg(**params):
-    return GRNRegressor(**{**SMALL, "max_iter": 30, **params})
-
 
 # Weights equal repeated rows exactly only without dropout (each copy of a row
 # would get its own mask) and with full-batch steps (the same rows in each step).
@@ -45,7 +31,7 @@ def y(X):
 
 
 # -- output shapes --------------------------------------------------------------------
-def test_1d_target_gives_1d_predictions(X, y):
+def test_1d_target_gives_1d_predictions(make_reg, X, y):
     reg = fit_quietly(make_reg(), X, y)
     pred = reg.predict(X)
     assert pred.shape == (N_SAMPLES,)
@@ -53,7 +39,7 @@ def test_1d_target_gives_1d_predictions(X, y):
     assert reg.target_mean_.shape == (1,)
 
 
-def test_column_target_gives_column_predictions(X, y):
+def test_column_target_gives_column_predictions(make_reg, X, y):
     reg = fit_quietly(make_reg(), X, y.reshape(-1, 1))
     pred = reg.predict(X)
     assert pred.shape == (N_SAMPLES, 1)
@@ -61,7 +47,7 @@ def test_column_target_gives_column_predictions(X, y):
     np.testing.assert_array_equal(pred.ravel(), fit_quietly(make_reg(), X, y).predict(X))
 
 
-def test_multi_output_target(X, y):
+def test_multi_output_target(make_reg, X, y):
     Y = np.column_stack([y, -y, 2 * X[:, 0] + 5])
     reg = fit_quietly(make_reg(max_iter=100, learning_rate_init=0.01), X, Y)
     pred = reg.predict(X)
@@ -71,7 +57,7 @@ def test_multi_output_target(X, y):
         assert r2_score(Y[:, column], pred[:, column]) > 0.8
 
 
-def test_a_rows_prediction_does_not_depend_on_the_rows_beside_it(X, y):
+def test_a_rows_prediction_does_not_depend_on_the_rows_beside_it(make_reg, X, y):
     """Outside TensorFlow bit for bit (chunks of one shape, see
     skgrn._portable.PREDICT_ROWS); TensorFlow's float64 kernels round a row by
     its batch's size, within 1e-12."""
@@ -82,20 +68,20 @@ def test_a_rows_prediction_does_not_depend_on_the_rows_beside_it(X, y):
     np.testing.assert_array_equal(reg.predict(X[::-1]), full[::-1])
 
 
-def test_refit_with_other_output_count_is_a_fresh_fit(X, y):
+def test_refit_with_other_output_count_is_a_fresh_fit(make_reg, X, y):
     reg = fit_quietly(make_reg(max_iter=5), X, np.column_stack([y, y, y]))
     fit_quietly(reg, X, y)
     assert reg.predict(X).shape == (N_SAMPLES,)
 
 
-def test_warm_start_with_other_output_count_raises(X, y):
+def test_warm_start_with_other_output_count_raises(make_reg, X, y):
     reg = fit_quietly(make_reg(max_iter=5, warm_start=True), X, y)
     with pytest.raises(ValueError, match="shape"):
         reg.fit(X, np.column_stack([y, y]))
 
 
 # -- target scaling -------------------------------------------------------------------
-def test_targets_in_large_units_are_learned(X, y):
+def test_targets_in_large_units_are_learned(make_reg, X, y):
     y_big = y * 1e4 + 1e6
     reg = fit_quietly(make_reg(max_iter=100, learning_rate_init=0.01), X, y_big)
     assert r2_score(y_big, reg.predict(X)) > 0.8
@@ -106,7 +92,7 @@ def test_targets_in_large_units_are_learned(X, y):
     assert np.abs(raw).max() < 10
 
 
-def test_target_scaling_uses_sample_weight(X, y):
+def test_target_scaling_uses_sample_weight(make_reg, X, y):
     weights = np.arange(1, N_SAMPLES + 1, dtype=np.float64)
     reg = fit_quietly(make_reg(max_iter=2), X, y, sample_weight=weights)
     mean = np.average(y, weights=weights)
@@ -116,7 +102,7 @@ def test_target_scaling_uses_sample_weight(X, y):
     )
 
 
-def test_constant_target_gets_unit_scale(X):
+def test_constant_target_gets_unit_scale(make_reg, X):
     reg = fit_quietly(make_reg(max_iter=3), X, np.full(N_SAMPLES, 4.0))
     np.testing.assert_array_equal(reg.target_scale_, [1.0])
     np.testing.assert_array_equal(reg.target_mean_, [4.0])
@@ -125,7 +111,7 @@ def test_constant_target_gets_unit_scale(X):
 
 # -- sample weights -------------------------------------------------------------------
 @exact_weights
-def test_zero_weights_equal_removing_rows(X, y):
+def test_zero_weights_equal_removing_rows(make_reg, X, y):
     weights = np.ones(N_SAMPLES)
     weights[::2] = 0
     kept = weights > 0
@@ -138,7 +124,7 @@ def test_zero_weights_equal_removing_rows(X, y):
 
 
 @exact_weights
-def test_integer_weights_equal_repeating_rows(X, y):
+def test_integer_weights_equal_repeating_rows(make_reg, X, y):
     weights = np.random.RandomState(1).randint(1, 4, size=N_SAMPLES)
     assert weights.sum() <= EXACT["batch_size"]  # full-batch for both fits
     weighted = fit_quietly(make_reg(**EXACT), X, y, sample_weight=weights)
@@ -150,7 +136,7 @@ def test_integer_weights_equal_repeating_rows(X, y):
     assert not np.allclose(unweighted.predict(X), repeated.predict(X), rtol=1e-6)
 
 
-def test_scaling_all_weights_changes_nothing_without_penalty(X, y):
+def test_scaling_all_weights_changes_nothing_without_penalty(make_reg, X, y):
     # The L2 penalty is divided by sum(sample_weight), as in MLPRegressor, so only
     # with alpha=0 is the fit invariant to the scale of the weights.
     weights = np.random.RandomState(2).uniform(0.5, 2, size=N_SAMPLES)
@@ -159,25 +145,25 @@ def test_scaling_all_weights_changes_nothing_without_penalty(X, y):
     np.testing.assert_allclose(a, b, rtol=rtol(1e-6))
 
 
-def test_all_zero_weights_raise(X, y):
+def test_all_zero_weights_raise(make_reg, X, y):
     with pytest.raises(ValueError, match="zero"):
         make_reg().fit(X, y, sample_weight=np.zeros(N_SAMPLES))
 
 
-def test_negative_weights_raise(X, y):
+def test_negative_weights_raise(make_reg, X, y):
     weights = np.ones(N_SAMPLES)
     weights[3] = -1
     with pytest.raises(ValueError, match="[Nn]egative"):
         make_reg().fit(X, y, sample_weight=weights)
 
 
-def test_wrong_length_weights_raise(X, y):
-    with pytest.raises(ValueError):
+def test_wrong_length_weights_raise(make_reg, X, y):
+    with pytest.raises(ValueError, match=rf"\({N_SAMPLES - 1},\), expected"):
         make_reg().fit(X, y, sample_weight=np.ones(N_SAMPLES - 1))
 
 
 # -- partial_fit ----------------------------------------------------------------------
-def test_partial_fit_runs_one_epoch_per_call(X, y):
+def test_partial_fit_runs_one_epoch_per_call(make_reg, X, y):
     reg = make_reg()
     losses = []
     for call in range(1, 6):
@@ -191,7 +177,7 @@ def test_partial_fit_runs_one_epoch_per_call(X, y):
     assert losses[-1] < losses[0]
 
 
-def test_partial_fit_learns_target_scaling_on_first_call_only(X, y):
+def test_partial_fit_learns_target_scaling_on_first_call_only(make_reg, X, y):
     reg = make_reg()
     reg.partial_fit(X[:30], y[:30])
     mean, scale = reg.target_mean_.copy(), reg.target_scale_.copy()
@@ -200,7 +186,7 @@ def test_partial_fit_learns_target_scaling_on_first_call_only(X, y):
     np.testing.assert_array_equal(reg.target_scale_, scale)
 
 
-def test_partial_fit_emits_no_convergence_warning(X, y):
+def test_partial_fit_emits_no_convergence_warning(make_reg, X, y):
     reg = make_reg()
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -209,7 +195,7 @@ def test_partial_fit_emits_no_convergence_warning(X, y):
     assert reg.n_iter_ == 2
 
 
-def test_partial_fit_after_fit_continues(X, y):
+def test_partial_fit_after_fit_continues(make_reg, X, y):
     reg = fit_quietly(make_reg(max_iter=10), X, y)
     reg.partial_fit(X, y)
     assert reg.n_iter_ == 11

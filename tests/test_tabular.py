@@ -2,6 +2,8 @@
 ``categorical_features`` parameter, and the column layout learned at fit
 (see skgrn/_tabular.py)."""
 
+from functools import partial
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -17,26 +19,29 @@ from skgrn._tabular import _FIRST_CATEGORY_CODE as _FIRST_CODE
 from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, embedding_rows, learn_layout
 
 N_ROWS = 150
-# A small network; early stopping off so every row trains and results are reproducible.
-SMALL = dict(
-    n_blocks=1,
+# Tables: the default numeric embedding (with its plain branch, read below), a wider
+# block and no slow layer, a faster learning rate, and early stopping off, so that
+# every row trains.
+TABLES = dict(
+    numeric_embedding="auto",
     block_units=16,
     slow_layers=0,
     learning_rate_init=1e-2,
     early_stopping=False,
-    random_state=0,
 )
 COLOURS = np.array(["red", "green", "blue"])
 # The classifier's target is a function of the string column "colour" alone.
 LABEL_OF_COLOUR = {"red": "stop", "green": "go", "blue": "wait", None: "go"}
 
 
-def make_clf(**params):
-    return GRNClassifier(**{**SMALL, "max_iter": 30, **params})
+@pytest.fixture(scope="module")
+def make_clf(make_clf):
+    return partial(make_clf, **TABLES)
 
 
-def make_reg(**params):
-    return GRNRegressor(**{**SMALL, "max_iter": 30, **params})
+@pytest.fixture(scope="module")
+def make_reg(make_reg):
+    return partial(make_reg, **TABLES)
 
 
 def with_missing(rng, values, missing, rate=0.2):
@@ -102,12 +107,12 @@ def mixed_target(mixed):
 
 
 @pytest.fixture(scope="module")
-def fitted_clf(mixed):
+def fitted_clf(make_clf, mixed):
     return fit_quietly(make_clf(), mixed, labels_of(mixed))
 
 
 @pytest.fixture(scope="module")
-def fitted_reg(mixed, mixed_target):
+def fitted_reg(make_reg, mixed, mixed_target):
     return fit_quietly(make_reg(), mixed, mixed_target)
 
 
@@ -150,7 +155,7 @@ def test_regressor_on_mixed_frame(mixed, mixed_target, fitted_reg):
     assert np.isfinite(score) and score > 0.5
 
 
-def test_allow_nan_tag():
+def test_allow_nan_tag(make_clf, make_reg):
     for estimator in (make_clf(), make_reg()):
         assert estimator.__sklearn_tags__().input_tags.allow_nan is True
 
@@ -182,13 +187,14 @@ def test_unseen_missing_and_known_categories(mixed, fitted_clf):
 def test_unknown_code_embedding_stays_neutral(fitted_clf):
     """Training never sees code 0, so an unseen category gets the zero embedding."""
     columns = fitted_clf.model_.get_layer("columns")
+    assert len(columns.embeddings) == len(fitted_clf._layout.categorical) == 5
     for embedding in columns.embeddings:
         table = np.asarray(embedding.embeddings)
         np.testing.assert_array_equal(table[UNKNOWN_CODE], 0.0)
         assert np.abs(table[2:]).max() > 0
 
 
-def test_thousands_of_categories():
+def test_thousands_of_categories(make_reg):
     rng = np.random.RandomState(0)
     n_categories = 3000
     codes = np.tile(np.arange(n_categories), 2)
@@ -204,7 +210,7 @@ def test_thousands_of_categories():
 
 
 # -- numeric columns ---------------------------------------------------------------------
-def test_numeric_scaling_is_robust_to_outliers():
+def test_numeric_scaling_is_robust_to_outliers(make_reg):
     rng = np.random.RandomState(0)
     heavy = rng.standard_cauchy(200) * 1e3
     heavy[0] = 1e12
@@ -235,7 +241,7 @@ def test_numeric_scaling_is_robust_to_outliers():
     assert r2_score(y, reg.predict(X)) > 0.5
 
 
-def test_missing_numeric_values():
+def test_missing_numeric_values(make_reg):
     rng = np.random.RandomState(0)
     with_missing = rng.randn(80)
     with_missing[::4] = np.nan
@@ -270,7 +276,7 @@ def test_missing_numeric_values():
 
 
 @pytest.mark.parametrize("stage", ["fit", "predict"])
-def test_infinity_is_refused_naming_the_column(mixed, mixed_target, fitted_reg, stage):
+def test_infinity_is_refused_naming_the_column(make_reg, mixed, mixed_target, fitted_reg, stage):
     bad = mixed.copy()
     bad.loc[3, "height"] = np.inf
     with pytest.raises(ValueError, match="infinity.*'height'"):
@@ -351,7 +357,7 @@ def small_target(small_frame):
         "mask-array",
     ],
 )
-def test_categorical_features_declared(small_frame, small_target, categorical_features):
+def test_categorical_features_declared(make_reg, small_frame, small_target, categorical_features):
     reg = fit_quietly(
         make_reg(max_iter=1, categorical_features=categorical_features), small_frame, small_target
     )
@@ -371,7 +377,7 @@ def test_categorical_features_declared(small_frame, small_target, categorical_fe
     ],
 )
 def test_categorical_features_default_and_none(
-    small_frame, small_target, categorical_features, kinds, cardinalities
+    make_reg, small_frame, small_target, categorical_features, kinds, cardinalities
 ):
     X = small_frame if categorical_features == "from_dtype" else small_frame[["x", "code"]]
     reg = fit_quietly(
@@ -387,7 +393,7 @@ def test_from_dtype_is_the_default():
 
 
 @pytest.mark.parametrize("categorical_features", ["from_dtype", [1], [-1], [False, True]])
-def test_numpy_object_array_with_strings(categorical_features):
+def test_numpy_object_array_with_strings(make_clf, categorical_features):
     rng = np.random.RandomState(0)
     words = rng.choice(["u", "v", "w"], 40)
     X = np.empty((40, 2), dtype=object)
@@ -402,14 +408,14 @@ def test_numpy_object_array_with_strings(categorical_features):
     assert clf.predict_proba(X).shape == (40, 2)
 
 
-def test_numpy_fixed_width_strings_are_categorical():
+def test_numpy_fixed_width_strings_are_categorical(make_clf):
     X = np.array([["a", "x"], ["b", "y"], ["a", "y"], ["b", "x"]] * 5)
     clf = fit_quietly(make_clf(max_iter=1), X, [0, 1, 0, 1] * 5)
     assert clf._layout.kinds == ["categorical", "categorical"]
     assert clf.predict(X).shape == (20,)
 
 
-def test_integer_codes_in_float_array_declared_categorical():
+def test_integer_codes_in_float_array_declared_categorical(make_reg):
     rng = np.random.RandomState(0)
     X = np.column_stack([rng.randn(60), rng.randint(0, 6, 60).astype(float)])
     X[5, 1] = np.nan
@@ -445,25 +451,27 @@ def test_integer_codes_in_float_array_declared_categorical():
         "floats",
     ],
 )
-def test_categorical_features_errors(small_frame, small_target, categorical_features, match):
+def test_categorical_features_errors(
+    make_reg, small_frame, small_target, categorical_features, match
+):
     with pytest.raises(ValueError, match=match):
         make_reg(max_iter=1, categorical_features=categorical_features).fit(
             small_frame, small_target
         )
 
 
-def test_categorical_features_names_need_column_names(small_frame, small_target):
+def test_categorical_features_names_need_column_names(make_reg, small_frame, small_target):
     X = small_frame[["x", "code"]].to_numpy()
     with pytest.raises(ValueError, match="column names"):
         make_reg(max_iter=1, categorical_features=["code"]).fit(X, small_target)
 
 
-def test_undeclared_object_string_column_is_an_error(small_frame, small_target):
+def test_undeclared_object_string_column_is_an_error(make_reg, small_frame, small_target):
     with pytest.raises(ValueError, match="'word'.*categorical_features"):
         make_reg(max_iter=1, categorical_features=["code"]).fit(small_frame, small_target)
 
 
-def test_undeclared_string_column_in_numpy_array_is_an_error():
+def test_undeclared_string_column_in_numpy_array_is_an_error(make_reg):
     X = np.array([[1.0, "a"], [2.0, "b"], [3.0, "a"]], dtype=object)
     with pytest.raises(ValueError, match="(?i)column 1.*categorical_features"):
         make_reg(max_iter=1, categorical_features=[0]).fit(X, [1.0, 2.0, 3.0])
@@ -475,14 +483,14 @@ def test_undeclared_string_column_in_numpy_array_is_an_error():
     ids=["str", "string-pyarrow", "arrow-string", "category"],
 )
 def test_undeclared_typed_string_column_error_suggests_categorical_features(
-    small_frame, small_target, dtype
+    make_reg, small_frame, small_target, dtype
 ):
     X = small_frame.astype({"word": dtype})
     with pytest.raises((TypeError, ValueError), match="'word'.*categorical_features"):
         make_reg(max_iter=1, categorical_features=["code"]).fit(X, small_target)
 
 
-def test_undeclared_typed_string_column_is_an_error_naming_it(small_frame, small_target):
+def test_undeclared_typed_string_column_is_an_error_naming_it(make_reg, small_frame, small_target):
     X = small_frame.astype({"word": "str"})
     with pytest.raises((TypeError, ValueError), match="'word'"):
         make_reg(max_iter=1, categorical_features=["code"]).fit(X, small_target)
@@ -516,7 +524,7 @@ def assert_same_layout(left, right):
     assert left.cardinalities == right.cardinalities
 
 
-def test_integer_weights_give_the_layout_of_repeated_rows():
+def test_integer_weights_give_the_layout_of_repeated_rows(make_reg):
     frame, weights = weighted_frame()
     frame.loc[np.flatnonzero(weights > 0)[:3], "x"] = np.nan  # missing only in weighted rows
     y = frame["x"].fillna(0).to_numpy()
@@ -526,16 +534,14 @@ def test_integer_weights_give_the_layout_of_repeated_rows():
     assert_same_layout(weighted._layout, plain._layout)
     # Equal layouts encode equally.
     np.testing.assert_array_equal(weighted._layout.encode(frame), plain._layout.encode(frame))
-    # Each code counts its rows as the repeated rows do.
-    for a, b in zip(
-        weighted.model_.get_layer("columns").shrinkage,
-        plain.model_.get_layer("columns").shrinkage,
-        strict=True,
-    ):
+    # Each code of the two categorical columns counts its rows as the repeated rows do.
+    shrinkage = weighted.model_.get_layer("columns").shrinkage
+    assert len(shrinkage) == 2
+    for a, b in zip(shrinkage, plain.model_.get_layer("columns").shrinkage, strict=True):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-6)
 
 
-def test_zero_weight_rows_are_ignored_by_the_layout():
+def test_zero_weight_rows_are_ignored_by_the_layout(make_reg):
     frame, weights = weighted_frame()
     weights[:3] = 0
     frame.loc[:2, "word"] = "ghost"  # a category only in rows of weight 0
@@ -570,7 +576,7 @@ def test_missing_values_in_zero_weight_rows_add_no_indicator():
 
 
 # -- regression targets in original units ------------------------------------------------
-def test_regression_target_in_dollars():
+def test_regression_target_in_dollars(make_reg):
     rng = np.random.RandomState(0)
     X = rng.randn(200, 3)
     y = 1e6 * (X[:, 0] + 0.5 * X[:, 1] ** 2) + 5e7
@@ -605,7 +611,7 @@ def _no_relearning(*args, **kwargs):
 
 
 @pytest.mark.parametrize("which", ["clf", "reg"])
-def test_layout_is_learned_once(mixed, mixed_target, monkeypatch, which):
+def test_layout_is_learned_once(make_clf, make_reg, mixed, mixed_target, monkeypatch, which):
     y = labels_of(mixed) if which == "clf" else mixed_target
     estimator = fit_quietly(
         (make_clf if which == "clf" else make_reg)(max_iter=2, warm_start=True), mixed, y
@@ -622,7 +628,7 @@ def test_layout_is_learned_once(mixed, mixed_target, monkeypatch, which):
     assert estimator.n_iter_ == 2 + 1 + 2
 
 
-def test_fit_without_warm_start_relearns_the_layout(mixed, mixed_target):
+def test_fit_without_warm_start_relearns_the_layout(make_reg, mixed, mixed_target):
     reg = fit_quietly(make_reg(max_iter=1), mixed, mixed_target)
     first = reg._layout
     fit_quietly(reg, mixed.iloc[:100], mixed_target[:100])
@@ -630,7 +636,7 @@ def test_fit_without_warm_start_relearns_the_layout(mixed, mixed_target):
 
 
 # -- dtype of the network ----------------------------------------------------------------
-def test_float32_array_trains_a_float32_network():
+def test_float32_array_trains_a_float32_network(make_reg):
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3).astype(np.float32)
     y = X[:, 0] - X[:, 1]
@@ -655,7 +661,7 @@ def test_mixed_dataframe_trains_in_float32(mixed, fitted_reg, fitted_clf):
 NETWORK_FLOAT64 = "float64" if ON_TENSORFLOW else "float32"
 
 
-def test_all_float64_dataframe_trains_like_the_same_array():
+def test_all_float64_dataframe_trains_like_the_same_array(make_reg):
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3)
     y = X[:, 0] - X[:, 1]
@@ -667,7 +673,7 @@ def test_all_float64_dataframe_trains_like_the_same_array():
     )
 
 
-def test_float64_array_trains_in_float64():
+def test_float64_array_trains_in_float64(make_reg):
     rng = np.random.RandomState(0)
     X = rng.randn(50, 3)
     reg = fit_quietly(make_reg(max_iter=2), X, X[:, 0])
@@ -733,7 +739,7 @@ def test_network_with_embeddings_reloads_in_safe_mode(fitted_clf, mixed, tmp_pat
     np.testing.assert_array_equal(to_numpy(reloaded(encoded)), to_numpy(fitted_clf.model_(encoded)))
 
 
-def test_splits_with_other_category_counts_share_the_network_shape():
+def test_splits_with_other_category_counts_share_the_network_shape(make_reg):
     """Embedding tables are sized by powers of two, so another fold seeing a few
     more categories reuses the traced trainer instead of tracing a new one."""
     from skgrn._engine import get_trainer

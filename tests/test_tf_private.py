@@ -5,12 +5,11 @@ fails here, by name."""
 import keras
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW
 
 from skgrn._tabular import aligned_empty
 
-pytestmark = pytest.mark.skipif(
-    not ON_TENSORFLOW, reason="TensorFlow's own API: other backends never call it"
+pytestmark = pytest.mark.tensorflow_only(
+    reason="TensorFlow's own API: other backends never call it"
 )
 
 

@@ -1,17 +1,15 @@
 """The training loop: early stopping, verbosity, convergence, parameter validation,
 reproducibility, and leaving global state alone."""
 
-import os
 import random
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
-from helpers import ON_TENSORFLOW, fit_quietly, rtol, tensorflow_only, trainer_module
+from helpers import ON_TENSORFLOW, fit_quietly, rtol, subprocess_env, trainer_module
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -22,15 +20,7 @@ from skgrn._tabular import aligned_empty, take_rows
 if ON_TENSORFLOW:
     import tensorflow as tf
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 120
-# One plain branch: the early-stopping tests need a fit whose best epoch comes
-# before its last, which these few rows give a network this small.
-SMALL = dict(n_blocks=1, block_units=8, slow_layers=1, slow_units=8, numeric_embedding=None)
-
-
-def make_clf(**params):
-    return GRNClassifier(**{**SMALL, "max_iter": 30, "random_state": 0, **params})
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +36,8 @@ def y(X):
 
 
 # -- early stopping -------------------------------------------------------------------
+# The tests need a fit whose best epoch comes before its last: the TINY network of
+# make_clf (one plain branch) overfits these few rows soon enough.
 EARLY = dict(
     early_stopping=True,
     validation_fraction=0.2,
@@ -57,7 +49,7 @@ EARLY = dict(
 
 
 @pytest.fixture(scope="module")
-def early_stopped(X, y):
+def early_stopped(make_clf, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         return make_clf(**EARLY).fit(X, y)
@@ -84,7 +76,7 @@ def test_early_stopping_stops_after_n_iter_no_change(early_stopped):
     assert clf.n_iter_ - clf.best_epoch_ == EARLY["n_iter_no_change"] + 1
 
 
-def test_early_stopping_restores_best_weights(early_stopped, X, y):
+def test_early_stopping_restores_best_weights(make_clf, early_stopped, X, y):
     clf = early_stopped
     assert clf.best_epoch_ < clf.n_iter_
     # The same fit cut at the best epoch trains exactly the same first epochs; its
@@ -98,17 +90,15 @@ def test_early_stopping_restores_best_weights(early_stopped, X, y):
     assert clf.best_validation_score_ == cut.best_validation_score_
 
 
-def test_early_stopping_regressor_scores_r2(X):
+def test_early_stopping_regressor_scores_r2(make_reg, X):
     y = X @ np.array([1.0, -2.0, 0.5, 0.0])
-    reg = fit_quietly(
-        GRNRegressor(**SMALL, **{**EARLY, "n_iter_no_change": 5}, random_state=0), X, y
-    )
+    reg = fit_quietly(make_reg(**{**EARLY, "n_iter_no_change": 5}), X, y)
     assert 1 <= reg.best_epoch_ <= reg.n_iter_
     assert reg.best_validation_loss_ == min(reg.history_["val_loss"])
     assert 0.5 < reg.best_validation_score_ <= 1.0
 
 
-def test_without_early_stopping_no_best_attributes(X, y):
+def test_without_early_stopping_no_best_attributes(make_clf, X, y):
     clf = fit_quietly(make_clf(max_iter=10), X, y)
     for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
         assert not hasattr(clf, name)
@@ -116,7 +106,7 @@ def test_without_early_stopping_no_best_attributes(X, y):
     assert np.isnan(clf.history_["val_loss"]).all()
 
 
-def test_refit_without_early_stopping_drops_best_attributes(X, y):
+def test_refit_without_early_stopping_drops_best_attributes(make_clf, X, y):
     clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 5}), X, y)
     assert hasattr(clf, "best_epoch_")
     fit_quietly(clf.set_params(early_stopping=False), X, y)
@@ -125,7 +115,7 @@ def test_refit_without_early_stopping_drops_best_attributes(X, y):
     assert np.isnan(clf.history_["val_loss"]).all()
 
 
-def test_early_stopping_auto_depends_on_the_number_of_rows():
+def test_early_stopping_auto_depends_on_the_number_of_rows(make_clf):
     rng = np.random.RandomState(0)
     X_large = rng.randn(2000, 3)
     y_large = (X_large[:, 0] > 0).astype(int)
@@ -136,7 +126,7 @@ def test_early_stopping_auto_depends_on_the_number_of_rows():
     assert not hasattr(small, "best_epoch_") and np.isnan(small.history_["val_loss"]).all()
 
 
-def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):
+def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(make_clf, X, y):
     """The fit ends on the epoch of lowest training loss, not on the last one."""
     # A large, constant learning rate on small batches makes the loss bounce.
     bouncy = dict(learning_rate="constant", learning_rate_init=0.05, batch_size=32)
@@ -147,7 +137,7 @@ def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(X, y):
     np.testing.assert_array_equal(clf.predict_proba(X), shorter.predict_proba(X))
 
 
-def test_adaptive_learning_rate_divides_by_five_on_each_plateau(X, y):
+def test_adaptive_learning_rate_divides_by_five_on_each_plateau(make_clf, X, y):
     # With a huge tol every epoch after the first is a plateau: with n_iter_no_change=4
     # the rate is divided after the 2nd and 4th stalled epochs, and training stops
     # after the 5th stalled epoch, epoch 6.
@@ -167,12 +157,12 @@ def test_adaptive_learning_rate_divides_by_five_on_each_plateau(X, y):
 @pytest.mark.parametrize(
     "n_rows, expected", [(1, 1), (30, 30), (128, 128), (300, 128), (2000, 128), (10**6, 128)]
 )
-def test_auto_batch_size_is_128_rows_or_all(n_rows, expected):
+def test_auto_batch_size_is_128_rows_or_all(make_clf, n_rows, expected):
     assert make_clf()._batch_size(n_rows) == expected
 
 
 # -- verbosity and convergence --------------------------------------------------------
-def test_verbose_2_prints_one_line_per_epoch(X, y, capsys):
+def test_verbose_2_prints_one_line_per_epoch(make_clf, X, y, capsys):
     clf = fit_quietly(make_clf(max_iter=7, verbose=2), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_ == 7
@@ -180,28 +170,28 @@ def test_verbose_2_prints_one_line_per_epoch(X, y, capsys):
     assert lines[0].startswith("Iteration 1") and lines[-1].startswith("Iteration 7")
 
 
-def test_verbose_2_with_early_stopping_reports_validation_loss(X, y, capsys):
+def test_verbose_2_with_early_stopping_reports_validation_loss(make_clf, X, y, capsys):
     clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 4}, verbose=2), X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_
     assert all("validation loss" in line for line in lines)
 
 
-def test_verbose_zero_prints_nothing(X, y, capsys):
+def test_verbose_zero_prints_nothing(make_clf, X, y, capsys):
     fit_quietly(make_clf(max_iter=7, verbose=0), X, y)
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == ""
 
 
-def test_convergence_warning_when_max_iter_is_reached(X, y):
+def test_convergence_warning_when_max_iter_is_reached(make_clf, X, y):
     clf = make_clf(max_iter=5)
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(5\)"):
         clf.fit(X, y)
     assert clf.n_iter_ == 5
 
 
-def test_no_convergence_warning_when_training_stalls(X, y):
+def test_no_convergence_warning_when_training_stalls(make_clf, X, y):
     # With a huge tol no epoch counts as progress: training stops early.
     clf = make_clf(max_iter=50, tol=10.0, n_iter_no_change=2)
     with warnings.catch_warnings():
@@ -321,13 +311,10 @@ def test_same_random_state_gives_identical_refit(tmp_path):
 @pytest.mark.slow
 def test_same_random_state_gives_identical_fit_in_a_fresh_process(tmp_path):
     here = _reproducible_proba(tmp_path / "here.npy")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     code = REPRODUCIBLE_FIT + "\nimport sys\nreproducible_proba(sys.argv[1])\n"
     result = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path / "there.npy")],
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -336,13 +323,13 @@ def test_same_random_state_gives_identical_fit_in_a_fresh_process(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "there.npy"), here)
 
 
-def test_random_state_none_gives_different_fits(X, y):
+def test_random_state_none_gives_different_fits(make_clf, X, y):
     a = fit_quietly(make_clf(max_iter=3, random_state=None), X, y).predict_proba(X)
     b = fit_quietly(make_clf(max_iter=3, random_state=None), X, y).predict_proba(X)
     assert not np.allclose(a, b)
 
 
-def test_random_state_instance(X, y):
+def test_random_state_instance(make_clf, X, y):
     seed = 7
     from_int = fit_quietly(make_clf(max_iter=3, random_state=seed), X, y).predict_proba(X)
     rng = np.random.RandomState(seed)
@@ -410,7 +397,7 @@ def test_fit_leaves_keras_config_alone(X, y):
     assert keras.config.floatx() == "float32"
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_tf_global_generator_alone(X, y):
     generator = tf.random.get_global_generator()
     before = generator.state.numpy().copy()
@@ -429,14 +416,14 @@ def _op_determinism_enabled():
     return check()
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_op_determinism_flag_alone(X, y):
     assert not _op_determinism_enabled()
     _fit_new_architecture(10, X, y, random_state=0)
     assert not _op_determinism_enabled()
 
 
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_fit_leaves_tf_global_seed_alone(X, y):
     tf.random.set_seed(1)
     _fit_new_architecture(11, X, y, random_state=None)
@@ -460,7 +447,7 @@ def test_early_stopping_split_with_zero_weight_part_raises():
 
 
 # -- memory: the training table is shared with TensorFlow, not copied -------------------
-@tensorflow_only
+@pytest.mark.tensorflow_only
 def test_aligned_arrays_are_shared_with_tensorflow_and_others_copied():
     aligned = aligned_empty((50, 3), "float32")
     aligned[:] = 1.0
@@ -485,7 +472,7 @@ def test_take_rows_gives_an_aligned_copy():
     assert taken.ctypes.data % 64 == 0
 
 
-def test_validation_loss_is_the_same_computed_in_chunks(X, y, monkeypatch):
+def test_validation_loss_is_the_same_computed_in_chunks(make_clf, X, y, monkeypatch):
     clf = fit_quietly(make_clf(max_iter=2), X, y)
     trainer = get_trainer(clf._spec)
     trainer.load(clf.model_.get_weights(), None, learning_rate=1e-3, dropout_seed=0)
@@ -532,7 +519,7 @@ def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
         np.testing.assert_allclose(ours, initial, atol=1e-20)
 
 
-def test_divergence_mid_training_keeps_the_best_weights_before_it(X, y, monkeypatch):
+def test_divergence_mid_training_keeps_the_best_weights_before_it(make_clf, X, y, monkeypatch):
     failing_epochs(monkeypatch, after=5, failure="nan")
     clf = make_clf(max_iter=20)
     with pytest.warns(RuntimeWarning, match="diverged at iteration 6.*iteration 5, the best"):
@@ -549,7 +536,7 @@ def test_divergence_mid_training_keeps_the_best_weights_before_it(X, y, monkeypa
     assert np.isfinite(clf.predict_proba(X)).all()
 
 
-def test_divergence_in_partial_fit_keeps_the_previous_weights(X, y, monkeypatch):
+def test_divergence_in_partial_fit_keeps_the_previous_weights(make_clf, X, y, monkeypatch):
     clf = make_clf()
     clf.partial_fit(X, y, classes=np.unique(y))
     before = clf.predict_proba(X)
@@ -559,7 +546,7 @@ def test_divergence_in_partial_fit_keeps_the_previous_weights(X, y, monkeypatch)
     np.testing.assert_array_equal(clf.predict_proba(X), before)
 
 
-def test_keyboard_interrupt_ends_training_with_the_best_weights_so_far(X, y, monkeypatch):
+def test_keyboard_interrupt_ends_training_with_the_best_weights_so_far(make_clf, X, y, monkeypatch):
     failing_epochs(monkeypatch, after=4, failure="interrupt")
     clf = make_clf(max_iter=20)
     with pytest.warns(UserWarning, match="interrupted .* at iteration 4.*iteration 4, the best"):
@@ -616,11 +603,12 @@ print(reg.n_iter_, bool(np.isfinite(reg.predict(X)).all()))
 
 @pytest.mark.slow
 def test_ctrl_c_during_fit_in_a_fresh_process_leaves_a_fitted_estimator():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     result = subprocess.run(
-        [sys.executable, "-c", CTRL_C_FIT], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", CTRL_C_FIT],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     messages, outcome = result.stdout.strip().splitlines()[-2:]

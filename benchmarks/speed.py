@@ -10,8 +10,10 @@ against the issue's target (all measured in this run; compare only within a run)
   wide as the GRN's blocks, Adam, same batch size and dtype) run the same way,
   a ``tf.range`` loop over the minibatches of one compiled epoch. Milliseconds
   per step are whole epochs of ``--steps`` steps divided by the step count.
-  Target: at most 3x the floor. ``--variants`` adds ensemble_size=1 and each
-  numeric branch alone.
+  Target: at most 3x the floor. For scale, a plain MLP as wide as all the
+  members together (``n_members * block_units``: as much arithmetic per layer)
+  runs beside it. ``--variants`` adds ensemble_size=1 and each numeric branch
+  alone.
 * ``profile``: where the default step's time goes, from TensorFlow's profiler
   (its XSpace trace, read with the protobuf classes TensorFlow ships): op time
   per step in forward, backward, optimizer and bookkeeping, and the number of
@@ -280,6 +282,13 @@ def step_section(args, blocks):
     labels = {"default GRN": describe(spec), "plain MLP (floor)": f"2 x {spec.block_units} ReLU"}
     counts = {"default GRN": len(body_ops(trainer._concrete["train_epoch"]))}
     counts["plain MLP (floor)"] = len(body_ops(floor.epoch))
+    # Not the target's floor but the arithmetic's: the members side by side make
+    # one layer n_members times as wide, which a plain MLP of that width matches.
+    wide_units = spec.n_members * spec.block_units
+    wide = PlainMLP(spec.n_features, wide_units, spec.dtype)
+    epochs["plain MLP, members' width"] = (wide.train_epoch, data)
+    labels["plain MLP, members' width"] = f"2 x {wide_units} ReLU"
+    counts["plain MLP, members' width"] = len(body_ops(wide.epoch))
     if args.variants:
         for name, params in VARIANTS.items():
             v_spec, v_trainer, v_data, _ = trainer_setup(args.rows, params)

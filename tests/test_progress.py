@@ -27,15 +27,19 @@ class Terminal(io.StringIO):
         return True
 
 
+# Smaller than TINY (these tests look at the bar only, and 4 units without a slow
+# layer trace faster), in batches of 10: several steps an epoch, yet one bar.
+BAR = dict(block_units=4, slow_layers=0, batch_size=10)
+
+
 @pytest.fixture(scope="module")
 def make_clf(make_clf):
-    """conftest's classifier, in batches of 10: several steps an epoch, one bar."""
-    return partial(make_clf, batch_size=10)
+    return partial(make_clf, **BAR)
 
 
 @pytest.fixture(scope="module")
 def make_reg(make_reg):
-    return partial(make_reg, batch_size=10)
+    return partial(make_reg, **BAR)
 
 
 @pytest.fixture(scope="module")

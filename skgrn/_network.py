@@ -432,16 +432,16 @@ def set_network_weights(model, weights):
     axis: ``(features, outputs)`` for ``(1, features, outputs)``); they are
     reshaped. Anything else that does not fit raises ``ValueError``.
     """
-    values = []
-    for variable, value in zip(model.weights, weights, strict=False):
-        value = np.asarray(value)
-        if value.shape != tuple(variable.shape) and value.size == np.prod(variable.shape):
-            value = value.reshape(variable.shape)
-        values.append(value)
     if len(weights) != len(model.weights):
         raise ValueError(
             f"The network has {len(model.weights)} weights; {len(weights)} were given."
         )
+    values = []
+    for variable, value in zip(model.weights, weights, strict=True):
+        value = np.asarray(value)
+        if value.shape != tuple(variable.shape) and value.size == np.prod(variable.shape):
+            value = value.reshape(variable.shape)
+        values.append(value)
     model.set_weights(values)
 
 

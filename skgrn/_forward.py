@@ -30,6 +30,17 @@ from skgrn._network import build_network, cached_per_spec
 from skgrn._tf_private import call_concrete, variable_handles
 
 
+def traced(function, input_signature):
+    """``function`` as a ``tf.function`` of ``input_signature``, without AutoGraph.
+
+    The graphs here are written with TensorFlow's own control flow
+    (``tf.while_loop``), so AutoGraph has nothing to convert; it would still
+    rewrite the source of every function the trace calls, which cost about
+    half a second of a process's first fit (the traced graph is the same).
+    """
+    return tf.function(function, input_signature=input_signature, autograph=False)
+
+
 def get_forward_pass(spec):
     """The cached :class:`ForwardPass` for ``spec`` in this thread."""
     return cached_per_spec("forward", spec, ForwardPass)
@@ -41,9 +52,9 @@ class ForwardPass:
     def __init__(self, spec):
         self.spec = spec
         template = build_network(spec, seed=0)
-        function = tf.function(
+        function = traced(
             lambda X: template(X, training=False),
-            input_signature=[tf.TensorSpec((None, spec.n_features), spec.dtype)],
+            [tf.TensorSpec((None, spec.n_features), spec.dtype)],
         )
         self._function = function.get_concrete_function()
         # Where each tensor the graph captured comes from: a position in a

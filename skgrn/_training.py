@@ -22,6 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from skgrn._forward import traced
 from skgrn._losses import ensemble_loss, member_losses
 from skgrn._network import (
     build_network,
@@ -94,18 +95,16 @@ class Trainer(TrainerState):
             tf.TensorSpec((None, spec.n_outputs), dtype),
             tf.TensorSpec((None,), dtype),
         ]
+        epoch_signature = [
+            *data_signature,
+            tf.TensorSpec((None,), tf.int32),
+            tf.TensorSpec((), tf.int32),
+            tf.TensorSpec((), dtype),
+        ]
         self._functions = {
-            "train_epoch": tf.function(
-                self._train_epoch_graph,
-                input_signature=[
-                    *data_signature,
-                    tf.TensorSpec((None,), tf.int32),
-                    tf.TensorSpec((), tf.int32),
-                    tf.TensorSpec((), dtype),
-                ],
-            ),
-            "evaluate": tf.function(self._evaluate_graph, input_signature=data_signature),
-            "keep": tf.function(self._keep_graph, input_signature=[]),
+            "train_epoch": traced(self._train_epoch_graph, epoch_signature),
+            "evaluate": traced(self._evaluate_graph, data_signature),
+            "keep": traced(self._keep_graph, []),
         }
         self._concrete = {}
 
@@ -188,11 +187,14 @@ class Trainer(TrainerState):
     def _train_epoch_graph(self, X, Y, W, order, batch_size, penalty_scale):
         n_rows = tf.shape(order)[0]
         n_batches = (n_rows + batch_size - 1) // batch_size
-        totals = tf.zeros((2,), X.dtype)
-        for batch in tf.range(n_batches):
+
+        def batch_step(batch, totals):
             rows = order[batch * batch_size : tf.minimum((batch + 1) * batch_size, n_rows)]
             losses = tf.stack(self._train_step(X, Y, W, rows, penalty_scale))
-            totals += losses * tf.cast(tf.shape(rows)[0], X.dtype)
+            return batch + 1, totals + losses * tf.cast(tf.shape(rows)[0], X.dtype)
+
+        start = (tf.constant(0), tf.zeros((2,), X.dtype))
+        _, totals = tf.while_loop(lambda batch, _: batch < n_batches, batch_step, start)
         return totals / tf.cast(n_rows, X.dtype)
 
     def _train_step(self, X, Y, W, rows, penalty_scale):

@@ -1,4 +1,4 @@
-"""Every use of TensorFlow's private or experimental API, in one place.
+"""Every use of TensorFlow's (and Keras') private or experimental API, in one place.
 
 Each is here for speed or memory, measured where it is used:
 
@@ -10,6 +10,10 @@ Each is here for speed or memory, measured where it is used:
   any network of the same spec (skgrn._forward), so that a fit traces nothing.
 * :func:`shared_tensor` hands an aligned NumPy array to TensorFlow without a
   copy (DLPack): the encoded table can be most of a large fit's memory.
+* :func:`adam_slots` reads the moments Keras' ``Adam`` keeps for each
+  variable, so that skgrn._training can trace Adam's update in a third of
+  the operations Keras traces for it (a fit's first trace is most of a small
+  table's fit).
 
 tests/test_tf_private.py checks each one's behaviour directly, so that a
 TensorFlow release that changes one fails there, with its name, rather than
@@ -40,3 +44,15 @@ def shared_tensor(array):
     """A TensorFlow tensor over the memory of ``array`` (C-contiguous, writeable,
     aligned as TensorFlow's allocator aligns), without a copy; it must only be read."""
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+
+
+def adam_slots(optimizer, variables):
+    """The ``(momentum, velocity)`` of each of ``variables`` in Keras' ``Adam``
+    ``optimizer`` (built with them), as the TensorFlow variables it updates."""
+    return [
+        (
+            optimizer._momentums[optimizer._get_variable_index(variable)].value,
+            optimizer._velocities[optimizer._get_variable_index(variable)].value,
+        )
+        for variable in variables
+    ]

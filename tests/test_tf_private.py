@@ -65,3 +65,19 @@ def test_shared_tensor_reads_the_arrays_memory_without_a_copy():
     array[5, 2] = 9.0
     assert tensor.dtype.name == "float64" and tuple(tensor.shape) == (40, 3)
     assert float(tensor[5, 2]) == 9.0
+
+
+def test_adam_slots_are_the_moments_keras_adam_updates():
+    from skgrn._tf_private import adam_slots
+
+    first = keras.Variable(np.zeros(3))
+    second = keras.Variable(np.zeros((2, 2)))
+    optimizer = keras.optimizers.Adam(learning_rate=0.1)
+    optimizer.build([first, second])
+    gradients = [np.array([1.0, -2.0, 3.0]), np.full((2, 2), 4.0)]
+    optimizer.apply(gradients, [first, second])
+    slots = adam_slots(optimizer, [second, first])  # in the order asked for
+    assert len(slots) == 2
+    for (momentum, velocity), gradient in zip(slots, gradients[::-1], strict=True):
+        np.testing.assert_allclose(momentum.numpy(), (1 - optimizer.beta_1) * gradient)
+        np.testing.assert_allclose(velocity.numpy(), (1 - optimizer.beta_2) * gradient**2)

@@ -615,3 +615,42 @@ def test_ctrl_c_during_fit_in_a_fresh_process_leaves_a_fitted_estimator():
     assert "interrupted (KeyboardInterrupt)" in messages
     n_iter, finite = outcome.split()
     assert 2 <= int(n_iter) < 100000 and finite == "True"
+
+
+def _adam_step(update, optimizer, variables):
+    """One step of Keras' Adam or skgrn's on a dense and an embedding's gradient."""
+    from skgrn._training import adam_update
+
+    def step(dense, values):
+        rows = tf.IndexedSlices(values, tf.constant([0, 2, 0]), tf.constant([4, 2]))
+        if update == "keras":
+            optimizer.apply([dense, rows], variables)
+        else:
+            adam_update(optimizer, [dense, rows], variables)
+
+    return step
+
+
+@pytest.mark.tensorflow_only(reason="the TensorFlow trainer's own Adam update")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adam_update_is_keras_adam_bit_for_bit(dtype):
+    """Four steps, a learning rate changed between them, a dense gradient and
+    an embedding's (IndexedSlices with a repeated row): the same bits as Keras."""
+    rng = np.random.RandomState(0)
+    start = [rng.randn(5, 3).astype(dtype), rng.randn(4, 2).astype(dtype)]
+    runs = []
+    for update in ("keras", "skgrn"):
+        variables = [keras.Variable(value) for value in start]
+        optimizer = keras.optimizers.Adam(learning_rate=1e-2)
+        optimizer.build(variables)
+
+        step = tf.function(_adam_step(update, optimizer, variables), autograph=False)
+        for index in range(4):
+            optimizer.learning_rate = 1e-2 / (index + 1)
+            step(tf.constant(rng.randn(5, 3), dtype), tf.constant(rng.randn(3, 2), dtype))
+        runs.append([*(v.numpy() for v in variables), *(v.numpy() for v in optimizer.variables)])
+        rng = np.random.RandomState(0)
+        rng.randn(5, 3), rng.randn(4, 2)  # the same gradients for the second run
+    for ours, theirs in zip(runs[1], runs[0], strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+    assert not np.array_equal(runs[0][0], start[0])  # the steps moved the weights

@@ -352,7 +352,7 @@ def scoped_epoch(trainer):
             with tf.name_scope("backward"):
                 gradients = tape.gradient(objective, trainer._weights)
             with tf.name_scope("optimizer"):
-                trainer.optimizer.apply(gradients, trainer._weights)
+                trainer._apply_gradients(gradients)
             totals += tf.stack([objective, loss]) * tf.cast(tf.shape(rows)[0], X.dtype)
         return totals / tf.cast(n_rows, X.dtype)
 

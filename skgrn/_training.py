@@ -242,8 +242,12 @@ class Trainer(TrainerState):
             objective, loss = self._objective(
                 tf.gather(X, rows), tf.gather(Y, rows), tf.gather(W, rows), penalty_scale
             )
-        adam_update(self.optimizer, tape.gradient(objective, self._weights), self._weights)
+        self._apply_gradients(tape.gradient(objective, self._weights))
         return objective, loss
+
+    def _apply_gradients(self, gradients):
+        """One Adam step of the weights (:func:`adam_update`)."""
+        adam_update(self.optimizer, gradients, self._weights)
 
     def _keep_graph(self):
         for kept, weight in zip(self._kept, self.model.weights, strict=True):

@@ -189,6 +189,7 @@ class PlainMLP:
             (tf.Variable(tf.zeros_like(w)), tf.Variable(tf.zeros_like(w))) for w in self.weights
         ]
         self.steps = tf.Variable(0.0, dtype=dtype)
+        self.multiply_adds = sum(int(np.prod(shape)) for shape in shapes if len(shape) == 2)
         data = [tf.TensorSpec((None, n_features), dtype), tf.TensorSpec((None, 1), dtype)]
         signature = [*data, tf.TensorSpec((None,), dtype), tf.TensorSpec((None,), tf.int32)]
         signature += [tf.TensorSpec((), tf.int32), tf.TensorSpec((), dtype)]
@@ -282,6 +283,7 @@ def step_section(args, blocks):
     labels = {"default GRN": describe(spec), "plain MLP (floor)": f"2 x {spec.block_units} ReLU"}
     counts = {"default GRN": len(body_ops(trainer._concrete["train_epoch"]))}
     counts["plain MLP (floor)"] = len(body_ops(floor.epoch))
+    macs = {"default GRN": network_multiply_adds(trainer), "plain MLP (floor)": floor.multiply_adds}
     # Not the target's floor but the arithmetic's: the members side by side make
     # one layer n_members times as wide, which a plain MLP of that width matches.
     wide_units = spec.n_members * spec.block_units
@@ -289,18 +291,36 @@ def step_section(args, blocks):
     epochs["plain MLP, members' width"] = (wide.train_epoch, data)
     labels["plain MLP, members' width"] = f"2 x {wide_units} ReLU"
     counts["plain MLP, members' width"] = len(body_ops(wide.epoch))
+    macs["plain MLP, members' width"] = wide.multiply_adds
     if args.variants:
         for name, params in VARIANTS.items():
             v_spec, v_trainer, v_data, _ = trainer_setup(args.rows, params)
             epochs[name], labels[name] = (v_trainer.train_epoch, v_data), describe(v_spec)
             counts[name] = len(body_ops(v_trainer._concrete["train_epoch"]))
+            macs[name] = network_multiply_adds(v_trainer)
     ms = interleaved_ms(epochs, order, batch_size, args.repeats)
-    floor_ms = ms["plain MLP (floor)"]
+    floor_ms, floor_macs = ms["plain MLP (floor)"], macs["plain MLP (floor)"]
     rows = [
-        (name, labels[name], f"{ms[name]:.3f}", f"{ms[name] / floor_ms:.2f}", counts[name])
+        (
+            name,
+            labels[name],
+            f"{ms[name]:.3f}",
+            f"{ms[name] / floor_ms:.2f}",
+            f"{macs[name]:,}",
+            f"{macs[name] / floor_macs:.1f}",
+            counts[name],
+        )
         for name in epochs
     ]
-    headers = ["network", "what", "ms / step", "/ floor", "ops in the loop body (traced)"]
+    headers = [
+        "network",
+        "what",
+        "ms / step",
+        "/ floor",
+        "multiply-adds / row",
+        "/ floor",
+        "ops in the loop body (traced)",
+    ]
     lines = [
         f"A {args.rows}-row x {N_FEATURES} numeric binary table; batch {batch_size}; "
         f"epochs of {args.steps} steps; medians of {args.repeats} repeats, the networks "
@@ -308,6 +328,22 @@ def step_section(args, blocks):
         f"Default step / plain-MLP floor: {verdict(ms['default GRN'] / floor_ms, STEP_VS_FLOOR)}.",
     ]
     show(blocks, "Training step against a plain MLP's", markdown(headers, rows, 2), lines)
+
+
+def network_multiply_adds(trainer):
+    """Multiply-adds a row's forward pass spends in the kernels of a trainer's network.
+
+    A two-dimensional kernel belongs to a block the members share (after the
+    member adapter), so it runs once per member; a grouped kernel (the heads,
+    the numeric embedding) already holds one slice per member or column.
+    Backward passes cost about twice as much in both the GRN and the MLPs.
+    """
+    total = 0
+    for weight in trainer.model.weights:
+        if weight.path.endswith("kernel"):
+            shared = len(weight.shape) == 2
+            total += int(np.prod(weight.shape)) * (trainer.spec.ensemble_size if shared else 1)
+    return total
 
 
 # --- profile: where the default step's time goes ---------------------------------------

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -68,6 +70,38 @@ _AUTO_NUMERIC_EMBEDDING = "piecewise_linear"
 _CATEGORY_PRIOR_ROWS = 40
 # Largest seed handed to the network builder, leaving room for the seeds it derives.
 _MAX_SEED = 2**30
+
+
+def _check_target_complete(y):
+    """Refuse a target with missing values (NaN, None, ``pd.NA``, ``NaT``) by name.
+
+    scikit-learn's own check misses ``pd.NA`` in a pandas string or integer
+    column (a ``TypeError`` from deep inside it) and reports None as "Input
+    contains NaN" without saying which input.
+    """
+    if sp.issparse(y):
+        missing = np.zeros(y.shape[0], bool)
+        if y.dtype.kind in "fc":
+            entries = y.tocoo()
+            missing[entries.row[np.isnan(entries.data)]] = True
+    else:
+        try:
+            values = y if isinstance(y, pd.DataFrame | pd.Series) else np.asarray(y)
+        except ValueError:
+            return  # ragged: the checks that follow say what is wrong
+        missing = np.asarray(pd.isna(values))
+        if missing.ndim == 0:
+            return  # not an array: the same
+        if missing.ndim > 1:
+            missing = missing.reshape(missing.shape[0], -1).any(axis=1)
+    n_missing = int(missing.sum())
+    if n_missing:
+        first = int(np.flatnonzero(missing)[0])
+        raise ValueError(
+            f"The target y has missing values (NaN, None or pd.NA) in {n_missing} of "
+            f"{missing.shape[0]} rows, the first at position {first}. Drop those rows, "
+            "or fill the target in, before fitting."
+        )
 
 
 def _check_rng(random_state):
@@ -338,6 +372,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             )
         devices = check_devices(self.devices)
         X = self._check_table(X, reset=first_call)
+        _check_target_complete(y)
         y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
         check_consistent_length(X, y)
         y = self._validate_targets(y, first_call, classes)

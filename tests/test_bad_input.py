@@ -22,6 +22,9 @@ X = RNG.randn(60, 4)
 Y_REG = X[:, 0] + 0.1 * RNG.randn(60)
 Y_CLF = (X[:, 0] > 0).astype(int)
 FRAME = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+LABELS = pd.Series(np.where(Y_CLF == 1, "yes", "no"))
+ROWS = np.arange(60)
+MISSING_Y = r"target y has missing values \(NaN, None or pd.NA\) in 1 of 60 rows"
 
 
 def with_value(array, value, where=(3, 1)):
@@ -80,7 +83,48 @@ BAD_FIT = {
     "X sparse": (GRNRegressor, sp.csr_matrix(X), Y_REG, {}, TypeError, "toarray"),
     "X no columns": (GRNRegressor, np.empty((60, 0)), Y_REG, {}, ValueError, "0 feature"),
     "y wrong length": (GRNRegressor, X, Y_REG[:-1], {}, ValueError, "inconsistent numbers"),
-    "y NaN": (GRNRegressor, X, with_value(Y_REG, np.nan, 3), {}, ValueError, "y contains NaN"),
+    "y NaN": (GRNRegressor, X, with_value(Y_REG, np.nan, 3), {}, ValueError, MISSING_Y),
+    "y None among numbers": (GRNRegressor, X, [*Y_REG[:59], None], {}, ValueError, MISSING_Y),
+    "y 2-D frame with NaN": (
+        GRNRegressor,
+        X,
+        pd.DataFrame({"u": Y_REG, "v": with_value(Y_REG, np.nan, 7)}),
+        {},
+        ValueError,
+        "in 1 of 60 rows, the first at position 7",
+    ),
+    "y None among labels": (
+        GRNClassifier,
+        X,
+        LABELS.astype(object).where(ROWS != 5),
+        {},
+        ValueError,
+        MISSING_Y,
+    ),
+    "y pd.NA in a string column": (
+        GRNClassifier,
+        X,
+        LABELS.astype("string").where(ROWS != 5, pd.NA),
+        {},
+        ValueError,
+        MISSING_Y,
+    ),
+    "y pd.NA in an Int64 column": (
+        GRNClassifier,
+        X,
+        pd.Series(Y_CLF, dtype="Int64").where(ROWS != 5, pd.NA),
+        {},
+        ValueError,
+        MISSING_Y,
+    ),
+    "y NaN in a categorical column": (
+        GRNClassifier,
+        X,
+        LABELS.astype("category").where(ROWS != 5),
+        {},
+        ValueError,
+        MISSING_Y,
+    ),
     "y inf": (GRNRegressor, X, with_value(Y_REG, np.inf, 3), {}, ValueError, "y contains infinity"),
     "y None": (GRNRegressor, X, None, {}, ValueError, "requires y"),
     "y 3-D": (GRNRegressor, X, np.ones((60, 2, 2)), {}, ValueError, "dim 3"),

@@ -3,8 +3,11 @@
 # Before Keras starts TensorFlow: give TensorFlow the thread limit of joblib's workers.
 from skgrn import _threads  # noqa: F401, I001
 
+from skgrn._quiet import quiet_native_start  # noqa: I001
+
 try:
-    import keras  # noqa: F401
+    with quiet_native_start():  # without TensorFlow's start-up log lines (skgrn/_quiet.py)
+        import keras  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(
         "skgrn needs Keras 3 with a backend. Install it with the CPU-only TensorFlow "

@@ -65,6 +65,10 @@ def adam_update(optimizer, gradients, variables):
     alpha = learning_rate * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
     slots = adam_slots(optimizer, variables)
     for gradient, variable, (momentum, velocity) in zip(gradients, variables, slots, strict=True):
+        if gradient is None:
+            # The objective does not reach it (the selection over a table of one
+            # column): Keras leaves it and its moments alone too.
+            continue
         squared = _square(gradient)
         gradient = tf.convert_to_tensor(gradient)
         momentum.assign_add((gradient - momentum) * (1 - optimizer.beta_1))

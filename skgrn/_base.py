@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -102,6 +103,18 @@ def _check_target_complete(y):
             f"{missing.shape[0]} rows, the first at position {first}. Drop those rows, "
             "or fill the target in, before fitting."
         )
+
+
+def _fitted_with_selection(estimator):
+    """Whether the estimator's network selects variables: the fitted one's, or
+    the parameter's before a fit (the method then raises NotFittedError)."""
+    spec = getattr(estimator, "_spec", None)
+    selects = estimator.variable_selection if spec is None else spec.variable_selection
+    if not selects:
+        raise AttributeError(
+            "selection_weights needs a network fitted with variable_selection=True."
+        )
+    return True
 
 
 def _check_rng(random_state):
@@ -674,6 +687,42 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         outputs = get_forward_pass(self._spec)(self.model_, X)
         # Outside TensorFlow a float64 table runs through a float32 network.
         return outputs.astype(self._layout.dtype, copy=False)
+
+    @available_if(_fitted_with_selection)
+    def selection_weights(self, X):
+        """How much the network reads each column of ``X``, row by row.
+
+        With ``variable_selection=True`` the network weighs the table's
+        columns for each row (the softmax of the variable selection network
+        of Temporal Fusion Transformers); these are those weights.
+        ``feature_importances_`` is their average over the training rows.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+            Rows of a table like the one ``fit`` saw.
+
+        Returns
+        -------
+        weights : pandas.DataFrame of shape (n_samples, n_features_in_)
+            One column per column of ``X``, named as in the fitted table
+            (``x0``, ``x1``, ... without names), and ``X``'s index when it
+            is a DataFrame. Non-negative; each row sums to 1. A categorical
+            column or a column with missing values counts once; a column the
+            network does not read gets 0.
+        """
+        check_is_fitted(self)
+        table = self._check_table(X, reset=False)
+        encoded = self._layout.encode(table)
+        weights = np.zeros((encoded.shape[0], self.n_features_in_))
+        variables = selection_weights(self.model_, encoded, self._spec.chunk_rows)
+        weights[:, self._layout.variable_positions] = variables
+        weights /= weights.sum(axis=1, keepdims=True)  # 1 up to the network's rounding
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{column}" for column in range(self.n_features_in_)]
+        index = table.index if isinstance(table, pd.DataFrame) else None
+        return pd.DataFrame(weights, index=index, columns=names)
 
     def summary(self, print_fn=None):
         """Print the layers of the fitted network, their output shapes and weight counts.

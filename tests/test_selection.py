@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from helpers import fit_quietly, rtol
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectFromModel
 
 from skgrn import GRNClassifier, GRNRegressor
@@ -68,6 +69,59 @@ def test_one_importance_per_column_summing_to_one():
     np.testing.assert_allclose(
         est.feature_importances_[order], by_variable / by_variable.sum(), rtol=rtol(1e-12)
     )
+
+
+def test_selection_weights_give_each_rows_weights_by_column():
+    X, y = _table(n_rows=200)
+    X = X[["a", "c", "noise1", "b", "noise2", "m", "noise3", "noise4"]]
+    X.index = X.index + 1000
+    sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    est = GRNRegressor(variable_selection=True, max_iter=5, random_state=0)
+    fit_quietly(est, X, y, sample_weight=sample_weight)
+    rows = X.iloc[[5, 0, 7]]
+    weights = est.selection_weights(rows)
+    assert isinstance(weights, pd.DataFrame)
+    assert list(weights.columns) == list(X.columns)
+    assert list(weights.index) == [1005, 1000, 1007]
+    assert (weights.to_numpy() >= 0).all()
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-12)
+    # The network's own weights, in X's column order ("c" is its last variable).
+    network = selection_weights(est.model_, est._layout.encode(rows), est._spec.chunk_rows)
+    order = [0, 2, 3, 4, 5, 6, 7, 1]
+    np.testing.assert_allclose(weights.to_numpy()[:, order], network, rtol=rtol(1e-6))
+    assert not np.allclose(weights.iloc[0], weights.iloc[1])  # row by row
+    # Averaged over the training rows as fit averages them: the importances.
+    everything = est.selection_weights(X)
+    np.testing.assert_allclose(
+        np.average(everything, axis=0, weights=sample_weight),
+        est.feature_importances_,
+        rtol=rtol(1e-9),
+    )
+
+
+def test_selection_weights_of_an_array_name_the_columns_x0_x1():
+    X, y = _table(n_rows=100)
+    numbers = X.drop(columns="c").to_numpy()
+    est = fit_quietly(GRNRegressor(variable_selection=True, max_iter=2), numbers, y)
+    weights = est.selection_weights(numbers[:4])
+    assert list(weights.columns) == [f"x{i}" for i in range(numbers.shape[1])]
+    assert list(weights.index) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="features"):
+        est.selection_weights(numbers[:4, :3])
+
+
+def test_selection_weights_only_with_variable_selection():
+    X, y = _table(n_rows=100)
+    assert not hasattr(GRNClassifier(), "selection_weights")
+    with pytest.raises(AttributeError, match="selection_weights") as refused:
+        GRNRegressor().selection_weights(X)
+    assert "variable_selection=True" in str(refused.value.__cause__)  # why, below it
+    with pytest.raises(NotFittedError):
+        GRNRegressor(variable_selection=True).selection_weights(X)
+    est = fit_quietly(GRNRegressor(variable_selection=True, max_iter=2), X, y)
+    # What the fitted network does, not what the parameter now says.
+    est.set_params(variable_selection=False)
+    assert est.selection_weights(X).shape == X.shape
 
 
 def test_importances_only_with_variable_selection():

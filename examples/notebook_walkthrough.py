@@ -1,20 +1,19 @@
-"""A notebook walkthrough: fit on a DataFrame, watch training, see which columns mattered.
-
-The ``# %%`` markers make cells in Jupyter (jupytext), VS Code and PyCharm;
-run as a script, it prints what the cells show::
-
-    python examples/notebook_walkthrough.py
-    python examples/notebook_walkthrough.py docs/images/history.png  # also save the history plot
-
-Needs matplotlib (``pip install "skgrn[plot]"``).
-"""
+# %% [markdown]
+# # A notebook walkthrough
+# Fit on a DataFrame, watch training, see which columns mattered, for the
+# table and for each row.
+#
+# The ``# %%`` markers make cells in Jupyter (jupytext), VS Code and PyCharm.
+# Run as a script, it prints what the cells show:
+# ``python examples/notebook_walkthrough.py``, and
+# ``python examples/notebook_walkthrough.py docs/images/history.png`` also
+# saves the history plot. Needs matplotlib (``pip install "skgrn[plot]"``).
 
 # %%
 import sys
 import tempfile
 from pathlib import Path
 
-import joblib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -22,7 +21,12 @@ from sklearn.datasets import load_wine
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
+import skgrn
 from skgrn import GRNClassifier, HistoryDisplay
+
+# As a script, an argument is where to save the history plot; in a Jupyter
+# kernel, sys.argv holds the kernel's own arguments ("-f kernel.json").
+plot_path = sys.argv[1] if len(sys.argv) == 2 and "ipykernel" not in sys.modules else None
 
 # %% [markdown]
 # A table bundled with scikit-learn, as a DataFrame: 178 wines, 13 measurements,
@@ -55,8 +59,14 @@ print(
 )
 
 # %% [markdown]
-# In a notebook, the estimator's cell output is scikit-learn's HTML view of
-# it; ``summary()`` lists the network that ``fit`` built.
+# In a notebook, a cell that ends with the estimator shows scikit-learn's
+# HTML view of it: its parameters, and once fitted, its fitted attributes.
+
+# %%
+clf  # noqa: B018 - a cell's last expression is what the notebook shows
+
+# %% [markdown]
+# ``summary()`` lists the network that ``fit`` built.
 
 # %%
 clf.summary()
@@ -69,11 +79,11 @@ history = pd.DataFrame(clf.history_)
 print(history.tail(3).round(4).to_string())
 history_plot = HistoryDisplay.from_estimator(clf)
 history_plot.ax_.set_yscale("log")
-if len(sys.argv) > 1:
+if plot_path is not None:
     history_plot.figure_.set_size_inches(5, 3.2)
     history_plot.figure_.tight_layout()
-    history_plot.figure_.savefig(sys.argv[1], dpi=80)
-    print(f"history plot saved to {sys.argv[1]}")
+    history_plot.figure_.savefig(plot_path, dpi=80)
+    print(f"history plot saved to {plot_path}")
 
 # %% [markdown]
 # Which columns mattered? The selection weights, averaged over the training
@@ -103,14 +113,25 @@ axes[0].invert_yaxis()
 fig.tight_layout()
 
 # %% [markdown]
-# Save and load: a fitted estimator pickles (joblib or pickle) with its
-# network's weights, and predicts the same after loading.
+# And for each row: ``selection_weights`` gives the weights the network put
+# on each column for that row (each row sums to 1). Their average over the
+# training rows is ``feature_importances_``.
+
+# %%
+row_weights = clf.selection_weights(X_test.head())
+print(row_weights.round(3).T.to_string())
+row_weights.round(3)
+
+# %% [markdown]
+# Save and load: ``skgrn.save`` writes the estimator to one file (its
+# parameters, what fit learned and the network's weights, no pickled code),
+# and ``skgrn.load`` gives back an estimator that predicts the same.
 
 # %%
 with tempfile.TemporaryDirectory() as folder:
-    path = Path(folder) / "wine.joblib"
-    joblib.dump(clf, path)
-    loaded = joblib.load(path)
+    path = Path(folder) / "wine.skgrn"
+    skgrn.save(clf, path)
+    loaded = skgrn.load(path)
     size = path.stat().st_size
 same = np.array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
 print(f"saved {size / 1024:.0f} KiB; loaded model predicts the same: {same}")

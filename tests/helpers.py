@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import keras
+import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 #: TensorFlow trains in compiled graphs and computes float64 tables in float64;
@@ -66,3 +67,38 @@ def fit_quietly(estimator, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return estimator.fit(*args, **kwargs)
+
+
+def run_in_a_kernel(cells, env, cwd=None):
+    """Run ``cells``, ``[("code" or "markdown", source)]``, as a notebook in a fresh
+    Jupyter kernel whose environment is ``env`` and working directory ``cwd``;
+    return the executed notebook (nbformat). A cell that raises fails the call."""
+    nbclient = pytest.importorskip("nbclient", reason="the test extra brings nbclient")
+    import nbformat
+
+    make = {"code": nbformat.v4.new_code_cell, "markdown": nbformat.v4.new_markdown_cell}
+    notebook = nbformat.v4.new_notebook(cells=[make[kind](source) for kind, source in cells])
+    client = nbclient.NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": cwd}}
+    )
+    with pytest.MonkeyPatch.context() as patch:  # the kernel inherits this environment
+        for name in list(os.environ):
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        client.execute()
+    return notebook
+
+
+def percent_cells(path):
+    """The cells of a script in the percent format (``# %%``, ``# %% [markdown]``),
+    as :func:`run_in_a_kernel` takes them; markdown loses its ``# `` prefixes."""
+    cells = []
+    for block in Path(path).read_text().split("# %%")[1:]:
+        header, _, body = block.partition("\n")
+        if header.strip() == "[markdown]":
+            lines = [line.removeprefix("#").removeprefix(" ") for line in body.splitlines()]
+            cells.append(("markdown", "\n".join(lines).strip()))
+        else:
+            cells.append(("code", body.strip()))
+    return cells

@@ -1,9 +1,11 @@
 """What a notebook shows of an estimator: its HTML representation and the network's summary."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import percent_cells, run_in_a_kernel, subprocess_env
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -62,3 +64,36 @@ def test_summary_prints_by_default(capsys):
         est = GRNClassifier(max_iter=1).fit(X, X[:, 0] > 0)
     est.summary()
     assert "grn_0" in capsys.readouterr().out
+
+
+WALKTHROUGH = Path(__file__).parents[1] / "examples" / "notebook_walkthrough.py"
+
+
+def _outputs(cell, kind):
+    return [output for output in cell.outputs if kind in output.get("data", {})]
+
+
+@pytest.mark.slow
+@pytest.mark.tensorflow_only(reason="a TensorFlow-backed kernel, as the README sets up")
+def test_the_walkthrough_runs_unchanged_in_a_jupyter_kernel(tmp_path):
+    cells = percent_cells(WALKTHROUGH)
+    notebook = run_in_a_kernel(cells, subprocess_env(), cwd=str(tmp_path))
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    sources = [cell.source for cell in code]
+    # The estimator's HTML view, fitted.
+    (view,) = [cell for cell in code if cell.source.startswith("clf  #")]
+    (html,) = _outputs(view, "text/html")
+    assert "GRNClassifier" in html["data"]["text/html"] and "Fitted" in html["data"]["text/html"]
+    # The history plot and the importances' bars, drawn inline.
+    assert sum(len(_outputs(cell, "image/png")) for cell in code) >= 2
+    # The rows' selection weights, as a table.
+    (rows,) = [cell for cell in code if "selection_weights" in cell.source]
+    assert _outputs(rows, "text/html")
+    # skgrn.save, not joblib; the loaded estimator predicts the same.
+    assert any("skgrn.save(clf" in source for source in sources)
+    printed = "".join(out.get("text", "") for cell in code for out in cell.outputs)
+    assert "loaded model predicts the same: True" in printed
+    # The kernel's own arguments were not taken for a path to save the plot to.
+    assert "history plot saved" not in printed and list(tmp_path.iterdir()) == []
+    # The first cell is the title, not a docstring echoed back.
+    assert notebook.cells[0].cell_type == "markdown"

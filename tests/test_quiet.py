@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import subprocess_env
+from helpers import run_in_a_kernel, subprocess_env
 
 from skgrn._quiet import LOG_LEVEL, QUIET_LEVEL, quiet_native_start
 
@@ -89,27 +89,10 @@ def test_import_and_fits_print_no_tensorflow_log_lines():
     assert done.stderr == ""
 
 
-def run_in_a_kernel(code, env):
-    """The outputs of ``code`` run as one cell in a fresh Jupyter kernel with ``env``:
-    [(stream name or output type, text)]."""
-    nbclient = pytest.importorskip("nbclient", reason="the test extra brings nbclient")
-    import nbformat
-
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3")
-    with pytest.MonkeyPatch.context() as patch:  # the kernel inherits this environment
-        for name in list(os.environ):
-            patch.delenv(name)
-        for name, value in env.items():
-            patch.setenv(name, value)
-        client.execute()
-    outputs = notebook.cells[0].outputs
-    return [(out.get("name", out.output_type), out.get("text", "")) for out in outputs]
-
-
 @pytest.mark.tensorflow_only(reason="the lines are TensorFlow's")
 def test_a_notebook_shows_no_tensorflow_log_lines():
     env = subprocess_env()
     del env[LOG_LEVEL]
-    outputs = run_in_a_kernel(FITS, env)
+    notebook = run_in_a_kernel([("code", FITS)], env)
+    outputs = [(out.get("name"), out.get("text")) for out in notebook.cells[0].outputs]
     assert outputs == [("stdout", "done\n")]

@@ -26,6 +26,9 @@ class Trainer(Protocol):
     state, trains and reads the state back.
     """
 
+    #: Whether a first epoch has run: it compiles the training step (seconds).
+    compiled: bool
+
     def load(self, weights, optimizer_state, learning_rate, dropout_seed) -> None:
         """Start from ``weights``; a fresh optimizer when ``optimizer_state`` is None."""
 

@@ -98,20 +98,39 @@ class _Loop:
             desc=settings.name,
             patience=None if settings.incremental else settings.n_iter_no_change,
             show=settings.verbose == 1,
+            initial=first_iter,
+            compiling=not self.trainer.compiled,
         )
-        try:
-            with progress:
+        with progress:
+            try:
                 for _ in range(settings.n_epochs):
                     if self._epoch(progress):
                         break
-        except KeyboardInterrupt:
-            self.stopped = "interrupted"
-            # Ctrl-C can land between an epoch's updates: keep the epochs fully recorded.
-            recorded = min(len(values) for values in self.history.values())
-            for values in self.history.values():
-                del values[recorded:]
-            self.n_iter = first_iter + recorded - first_recorded
-            self.t = first_t + (self.n_iter - first_iter) * self.train_rows.shape[0]
+            except KeyboardInterrupt:
+                self.stopped = "interrupted"
+                # Ctrl-C can land between an epoch's updates: keep the epochs fully recorded.
+                recorded = min(len(values) for values in self.history.values())
+                for values in self.history.values():
+                    del values[recorded:]
+                self.n_iter = first_iter + recorded - first_recorded
+                self.t = first_t + (self.n_iter - first_iter) * self.train_rows.shape[0]
+            if not settings.incremental or self.stopped:
+                progress.finish(self._ending(), success=self.stopped is None)
+
+    def _ending(self):
+        """How the epochs ended, for the progress bar: the warnings' words, shorter."""
+        if self.best_epoch is not None:
+            kept = f"epoch {self.best_epoch}'s weights kept"
+        elif self.stopped == "diverged":
+            kept = "the starting weights kept"
+        else:
+            kept = "the last epoch's weights kept"
+        if self.stopped is not None:
+            return f"{self.stopped} at {self.n_iter}; {kept}"
+        if self.converged:
+            stop = "early stop" if self.val_data is not None else "converged"
+            return f"{stop} at {self.n_iter}; {kept}"
+        return f"max_iter reached; {kept}"
 
     def _epoch(self, progress):
         """Run one epoch and record it; return whether training should stop."""

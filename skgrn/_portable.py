@@ -107,6 +107,8 @@ class Trainer(TrainerState):
         self._seed_generators = dropout_seed_generators(self.model)
         self._fresh_optimizer_state = self.optimizer_state()
         self._kept = None
+        # Whether train_on_batch has run: its first call compiles the step.
+        self.compiled = False
 
     def keep(self):
         """Remember the current weights; :meth:`kept_weights` returns them."""
@@ -131,6 +133,7 @@ class Trainer(TrainerState):
             )
             objective += float(logs["loss"]) * len(rows)
             loss += float(logs["ensemble_loss"]) * len(rows)
+        self.compiled = True
         return objective / len(order), loss / len(order)
 
     def evaluate(self, X, Y, W):

@@ -63,6 +63,16 @@ def _bar_class(notebook):
     return EpochBar
 
 
+#: The text of the bar: short enough for an 80-column terminal to keep the
+#: count, the bar and the losses (tqdm's rate and ETA would say little: the
+#: first epoch compiles, and early stopping ends a fit before its total).
+BAR_FORMAT = "{desc} {n_fmt}/{total_fmt} |{bar}| {elapsed}{postfix}"
+
+
+def _number(value):
+    return f"{value:.4g}"
+
+
 class EpochProgress:
     """One progress bar for a fit of at most ``total`` epochs; a context manager.
 
@@ -79,30 +89,46 @@ class EpochProgress:
         False: no bar, and tqdm is not imported.
     file : file-like, default=None
         Where the text bar goes; None is ``sys.stderr``.
+    initial : int, default=0
+        Epochs run before this fit (``warm_start``, ``partial_fit``): the bar counts
+        on from there, so that its numbers are those of ``history_`` and
+        ``best_epoch_``.
+    compiling : bool, default=False
+        Whether the first epoch traces the network, which takes seconds: the bar
+        says so until that epoch ends.
 
-    The bar closes when the ``with`` block ends, however it ends. It stays on screen
-    where training stopped (for example 12/200 after early stopping).
+    The bar closes when the ``with`` block ends, however it ends, saying how the fit
+    ended when :meth:`finish` was called. It stays on screen where training stopped
+    (for example 12/200 after early stopping).
     """
 
-    def __init__(self, total, *, desc=None, patience=None, show=True, file=None):
+    def __init__(
+        self, total, *, desc=None, patience=None, show=True, file=None, initial=0, compiling=False
+    ):
         self.total = total
         self.desc = desc
         self.patience = patience
         self.show = show
         self.file = file
+        self.initial = initial
+        self.compiling = compiling
         self._bar = None
         self._finite = True
+        self._success = True
 
     def __enter__(self):
         if self.show:
             notebook = in_jupyter_kernel()
             self._bar = _bar_class(notebook)(
-                total=self.total,
+                total=self.initial + self.total,
+                initial=self.initial,
                 desc=self.desc,
                 unit="epoch",
                 file=self.file,
                 miniters=1,
                 dynamic_ncols=True,
+                bar_format=BAR_FORMAT,
+                postfix="compiling the network (once per shape)" if self.compiling else None,
                 # None hides the text bar unless file is a terminal; a kernel's is not.
                 disable=False if notebook else None,
             )
@@ -115,19 +141,26 @@ class EpochProgress:
             self._finite = self._finite and math.isfinite(val_loss)
         if self._bar is None:
             return
-        postfix = [f"loss={loss:.4g}"]
+        postfix = [f"loss {_number(loss)}"]
         if val_loss is not None:
-            postfix.append(f"val_loss={val_loss:.4g}")
+            postfix.append(f"val {_number(val_loss)}")
         if self.patience is not None:
             if best_epoch is not None:
-                postfix.append(f"best={best_epoch}")
-            postfix.append(f"patience={stalled}/{self.patience}")
-        self._bar.set_postfix_str(", ".join(postfix), refresh=False)
+                postfix.append(f"best {best_epoch}")
+            postfix.append(f"wait {stalled}/{self.patience}")
+        self._bar.set_postfix_str(" ".join(postfix), refresh=False)
         self._bar.update()
+
+    def finish(self, ending, success=True):
+        """Show ``ending``, how the fit ended, in place of the last epoch's figures;
+        ``success``: whether it ended as planned (a notebook's bar turns green)."""
+        self._success = success
+        if self._bar is not None:
+            self._bar.set_postfix_str(ending, refresh=False)
 
     def __exit__(self, exc_type, exc, traceback):
         bar, self._bar = self._bar, None
         if bar is not None:
-            bar.finished = exc_type is None and self._finite
+            bar.finished = exc_type is None and self._finite and self._success
             bar.close()
         return False

@@ -167,6 +167,11 @@ class Trainer(TrainerState):
             function = self._concrete[name] = self._functions[name].get_concrete_function()
         return call_concrete(function, inputs)
 
+    @property
+    def compiled(self):
+        """Whether an epoch has been traced: the first one takes seconds."""
+        return "train_epoch" in self._concrete
+
     # -- state moving in and out ------------------------------------------------
     def keep(self):
         """Remember the current weights; :meth:`kept_weights` returns them."""

@@ -173,9 +173,13 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         network each fit. Global random state is never used or changed.
     verbose : int or bool, default=0
         0: silent. 1 (or True): one progress bar for the whole fit, with the
-        epoch count, the training and validation loss and the early-stopping
-        state; hidden when stderr is neither a terminal nor a notebook's, so
-        logs stay short. 2: a line per epoch on stdout, with its losses.
+        epoch count (as in ``history_``), the training and validation loss
+        and the early-stopping state (best epoch, epochs waited), saying when
+        the first epoch compiles the network and, at the end, how the fit
+        ended (early stop, converged, max_iter reached, interrupted,
+        diverged) and which epoch's weights it kept; fits an 80-column
+        terminal; hidden when stderr is neither a terminal nor a notebook's,
+        so logs stay short. 2: a line per epoch on stdout, with its losses.
     warm_start : bool, default=False
         Continue training the previous network (and optimizer state) on
         ``fit`` instead of starting afresh.

@@ -2,9 +2,12 @@
 or a notebook, never in a log), 2 prints a line per epoch."""
 
 import io
+import os
+import re
 import subprocess
 import sys
 import threading
+import time
 import types
 from contextlib import contextmanager, redirect_stderr
 from functools import partial
@@ -67,7 +70,27 @@ def only_bar(output):
     return output.rstrip("\n").split("\r")[-1]
 
 
+def bar_states(output):
+    """Every state the bar was drawn in, first to last (one bar, as only_bar checks)."""
+    only_bar(output)
+    return [state for state in output.rstrip("\n").split("\r") if state]
+
+
 # -- through the estimators -------------------------------------------------------------
+@pytest.fixture
+def slow_epochs(monkeypatch):
+    """Epochs longer than tqdm's 0.1 s between redraws, so that each one is drawn."""
+    from skgrn._training import Trainer
+
+    original = Trainer.train_epoch
+
+    def train_epoch(self, *args):
+        time.sleep(0.12)
+        return original(self, *args)
+
+    monkeypatch.setattr(Trainer, "train_epoch", train_epoch)
+
+
 def test_verbose_0_writes_nothing(make_clf, X, y, capfd):
     with on_terminal() as terminal:
         fit_quietly(make_clf(max_iter=5), X, y)
@@ -75,28 +98,70 @@ def test_verbose_0_writes_nothing(make_clf, X, y, capfd):
     assert capfd.readouterr() == ("", "")
 
 
-def test_verbose_1_draws_one_bar_for_the_whole_fit(make_clf, X, y, capsys):
+def test_verbose_1_draws_one_bar_for_the_whole_fit(make_clf, X, y, capsys, slow_epochs):
     with on_terminal() as terminal:
         clf = fit_quietly(make_clf(max_iter=5, verbose=1), X, y)
     # 48 training rows in batches of 10: five steps an epoch, yet one bar, advanced per epoch.
-    last = only_bar(terminal.getvalue())
-    assert last.startswith("GRNClassifier: 100%") and "5/5" in last
-    assert f"loss={clf.history_['loss'][-1]:.4g}" in last
-    assert "val_loss" not in last and "patience=0/10" in last
+    states = bar_states(terminal.getvalue())
+    assert states[-1].startswith("GRNClassifier 5/5 |")
+    # Each epoch's figures while it trains, then how the fit ended.
+    shown = {f"loss {loss:.4g} best " for loss in clf.history_["loss"]}
+    assert any(figures in state for state in states[1:-1] for figures in shown)
+    assert not any("val " in state for state in states)
+    assert re.search(r"max_iter reached; epoch [1-5]'s weights kept$", states[-1])
     # Nothing on stdout: no per-epoch or per-batch log.
     assert capsys.readouterr().out == ""
 
 
-def test_verbose_1_shows_validation_loss_and_early_stopping_state(make_reg, X):
+def test_verbose_1_shows_validation_loss_and_early_stopping_state(make_reg, X, slow_epochs):
     regressor = make_reg(**STOPS_EARLY, max_iter=50, verbose=True)
     with on_terminal() as terminal:
         clf = fit_quietly(regressor, X, X[:, 0])
     assert clf.n_iter_ == 3
-    last = only_bar(terminal.getvalue())
+    states = bar_states(terminal.getvalue())
     # Closed where training stopped, not at max_iter.
-    assert "3/50" in last and "100%" not in last
-    assert f"val_loss={clf.history_['val_loss'][-1]:.4g}" in last
-    assert f"best={clf.best_epoch_}" in last and "patience=2/1" in last
+    assert "3/50" in states[-1]
+    history = zip(clf.history_["loss"], clf.history_["val_loss"], strict=True)
+    shown = {f"loss {loss:.4g} val {val_loss:.4g} best 1 wait " for loss, val_loss in history}
+    assert any(figures in state for state in states[1:-1] for figures in shown)
+    assert states[-1].endswith(f"early stop at 3; epoch {clf.best_epoch_}'s weights kept")
+
+
+def test_the_bar_says_when_the_first_epoch_compiles(make_clf, X, y):
+    with on_terminal() as terminal:
+        fit_quietly(make_clf(max_iter=2, verbose=1, n_blocks=3), X, y)  # a new shape
+    assert "compiling the network" in bar_states(terminal.getvalue())[0]
+    with on_terminal() as terminal:
+        fit_quietly(make_clf(max_iter=2, verbose=1, n_blocks=3), X, y)  # traced already
+    assert "compiling" not in terminal.getvalue()
+
+
+def test_warm_start_counts_on_from_the_epochs_run(make_clf, X, y):
+    clf = fit_quietly(make_clf(max_iter=3, warm_start=True), X, y)
+    clf.set_params(verbose=1, max_iter=2)
+    with on_terminal() as terminal:
+        fit_quietly(clf, X, y)
+    assert clf.n_iter_ == 5
+    assert bar_states(terminal.getvalue())[-1].startswith("GRNClassifier 5/5 |")
+
+
+def test_an_interrupted_fit_says_so_on_its_bar(make_clf, X, y, monkeypatch):
+    from skgrn._training import Trainer
+
+    epochs = []
+    original = Trainer.train_epoch
+
+    def interrupted_third(self, *args):
+        epochs.append(1)
+        if len(epochs) == 3:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(Trainer, "train_epoch", interrupted_third)
+    with on_terminal() as terminal, pytest.warns(UserWarning, match="interrupted"):
+        clf = make_clf(max_iter=10, verbose=1).fit(X, y)
+    assert clf.n_iter_ == 2
+    assert bar_states(terminal.getvalue())[-1].endswith("interrupted at 2; epoch 2's weights kept")
 
 
 def test_partial_fit_bar_counts_one_epoch(make_clf, X, y):
@@ -104,8 +169,8 @@ def test_partial_fit_bar_counts_one_epoch(make_clf, X, y):
     with on_terminal() as terminal:
         clf.partial_fit(X, y, classes=[0, 1])
     last = only_bar(terminal.getvalue())
-    assert "1/1" in last and "loss=" in last
-    assert "patience" not in last  # partial_fit never stops early
+    assert "1/1" in last and "loss " in last
+    assert "wait" not in last  # partial_fit never stops early
 
 
 def test_verbose_1_prints_nothing_when_output_is_not_a_terminal(make_clf, X, y, capfd):
@@ -230,3 +295,56 @@ def test_fit_with_a_bar_leaves_no_thread_behind(make_clf, X, y):
         if isinstance(thread, TMonitor) and issubclass(thread.tqdm_cls, bar_class)
     ]
     assert monitors == []
+
+
+PTY_FIT = """
+import warnings
+import numpy as np
+from skgrn import GRNRegressor
+warnings.simplefilter("ignore")
+rng = np.random.RandomState(0)
+X = rng.randn(400, 5) * 1000  # large losses: the widest figures
+GRNRegressor(
+    early_stopping=True, tol=1e9, n_iter_no_change=3, max_iter=200, verbose=1, random_state=0
+).fit(X, X[:, 0] * 1e6)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX's")
+def test_the_bar_fits_an_80_column_terminal():
+    """In a pseudo-terminal of 80 columns, every state of the bar fits on its line and
+    shows the epoch count and the losses, and the last one how the fit ended."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    env = subprocess_env()
+    del env["TF_CPP_MIN_LOG_LEVEL"]  # skgrn keeps TensorFlow's start-up lines off the terminal
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    child = subprocess.Popen(
+        [sys.executable, "-c", PTY_FIT],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(leader)
+    assert child.wait(timeout=300) == 0, written.decode(errors="replace")
+    states = [state.rstrip() for state in re.split(r"[\r\n]+", written.decode()) if state.strip()]
+    assert states and all(len(state) <= 80 for state in states), states
+    figures = re.compile(r"^GRNRegressor \d+/200 \|.*\| [\d:]+, loss \S+ val \S+ best \d+ wait")
+    assert any(figures.search(state) for state in states), states
+    ending = r"^GRNRegressor 5/200 \|.*\| [\d:]+, early stop at 5; epoch [1-5]'s weights kept$"
+    assert re.search(ending, states[-1]), states[-1]

@@ -73,7 +73,7 @@ _CATEGORY_PRIOR_ROWS = 40
 _MAX_SEED = 2**30
 
 
-def _check_target_complete(y):
+def _check_target_complete(y, name="y"):
     """Refuse a target with missing values (NaN, None, ``pd.NA``, ``NaT``) by name.
 
     scikit-learn's own check misses ``pd.NA`` in a pandas string or integer
@@ -99,7 +99,7 @@ def _check_target_complete(y):
     if n_missing:
         first = int(np.flatnonzero(missing)[0])
         raise ValueError(
-            f"The target y has missing values (NaN, None or pd.NA) in {n_missing} of "
+            f"The target {name} has missing values (NaN, None or pd.NA) in {n_missing} of "
             f"{missing.shape[0]} rows, the first at position {first}. Drop those rows, "
             "or fill the target in, before fitting."
         )
@@ -294,7 +294,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         """The estimator's score on held-out rows, from the current ``model_``."""
 
     # -- fitting ----------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight=None, *, incremental, classes=None, validation=None):
         # A call that fails, at any point and for any reason, leaves a fitted
         # estimator as it was: its attributes (checking the input sets some as
         # it goes), its network's weights (the end of training writes them in
@@ -303,7 +303,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         weights = weights_of(self.model_) if "model_" in saved else None
         streams = [(stream, stream.get_state()) for stream in self._random_streams()]
         try:
-            return self._fit_checked(X, y, sample_weight, incremental=incremental, classes=classes)
+            return self._fit_checked(X, y, sample_weight, incremental, classes, validation)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
@@ -320,8 +320,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         unique = {id(stream): stream for stream in streams}
         return [stream for stream in unique.values() if isinstance(stream, np.random.RandomState)]
 
-    def _fit_checked(self, X, y, sample_weight, *, incremental, classes):
-        fit = self._prepare(X, y, sample_weight, incremental, classes)
+    def _fit_checked(self, X, y, sample_weight, incremental, classes, validation):
+        fit = self._prepare(X, y, sample_weight, incremental, classes, validation)
         result = self._train(fit)
         self._commit(fit, result)
         return self
@@ -370,10 +370,12 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             fit.t,
         )
 
-    def _prepare(self, X, y, sample_weight, incremental, classes):
+    def _prepare(self, X, y, sample_weight, incremental, classes, validation=None):
         """Check and encode the input and describe the network: a :class:`_Fit`.
 
-        Checking sets the attributes of the input (``n_features_in_``,
+        ``validation``, ``(X_val, y_val, sample_weight_val)`` as ``fit`` got
+        them (or None), is the set early stopping monitors when ``X_val`` is
+        given. Checking sets the attributes of the input (``n_features_in_``,
         ``classes_``, ...) as scikit-learn's checks do; nothing else of the
         estimator changes before the commit.
         """
@@ -383,6 +385,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        validation = self._validation_given(validation)
         devices = check_devices(self.devices)
         X = self._check_table(X, reset=first_call)
         _check_target_complete(y)
@@ -412,9 +415,14 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         sample_weight = sample_weight.astype(X.dtype, copy=False)
         targets = targets.astype(X.dtype, copy=False)
         spec = self._network_spec(layout, X.shape[0], targets.shape[1], reading, terms, first_call)
-        train_rows, train_weight, validation = self._split(
-            X, y, targets, sample_weight, rng, incremental
-        )
+        if validation is not None:
+            validation = self._encoded_validation(layout, *validation)
+            train_rows = np.arange(X.shape[0], dtype=np.int32)
+            train_weight = sample_weight
+        else:
+            train_rows, train_weight, validation = self._split(
+                X, y, targets, sample_weight, rng, incremental
+            )
         if continuing:
             model, optimizer_state = self.model_, self._optimizer_state
             history, n_iter, t = _continued_history(self.history_), self.n_iter_, self.t_
@@ -494,6 +502,46 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 "or restore the previous values."
             )
         return spec
+
+    def _validation_given(self, validation):
+        """``(X_val, y_val, sample_weight_val)`` when ``fit`` was given a validation
+        set, None when not; the arguments that go together are checked here."""
+        if validation is None or all(part is None for part in validation):
+            return None
+        X_val, y_val, sample_weight_val = validation
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            if X_val is None and y_val is None:
+                given, missing = "sample_weight_val", "X_val and y_val"
+            raise ValueError(f"{given} was given without {missing}: pass both X_val and y_val.")
+        if self.early_stopping != "auto" and not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are the set early stopping monitors, but "
+                "early_stopping=False. Set early_stopping=True or 'auto', or do not "
+                "pass them."
+            )
+        return validation
+
+    def _encoded_validation(self, layout, X_val, y_val, sample_weight_val):
+        """The validation set ``fit`` was given, checked against the training data and
+        encoded as the internal split's: ``(X, targets, y, sample_weight)``."""
+        try:
+            table = self._check_table(X_val, reset=False)
+            _check_target_complete(y_val, name="y_val")
+            y_val = _check_y(y_val, multi_output=True, y_numeric=is_regressor(self), estimator=self)
+            check_consistent_length(table, y_val)
+            y_val = self._validate_targets(y_val, first_call=False, classes=None)
+            weight = _check_sample_weight(sample_weight_val, table, ensure_non_negative=True)
+            X_encoded = layout.encode(table)
+        except ValueError as error:
+            raise ValueError(f"The validation set (X_val, y_val) is not usable: {error}") from error
+        # Class weights apply to the validation rows as to the internal split's; the
+        # rule that training needs two classes does not (incremental=True skips it).
+        weight = self._target_sample_weight(y_val, weight, incremental=True)
+        if not weight.sum() > 0:
+            raise ValueError("sample_weight_val must not be all zero: there is nothing to monitor.")
+        targets = self._encode_targets(y_val, weight, first_call=False).astype(X_encoded.dtype)
+        return X_encoded, targets, y_val, weight.astype(X_encoded.dtype, copy=False)
 
     def _split(self, X, y, targets, sample_weight, rng, incremental):
         """The training rows, their weights (zero elsewhere) and the validation

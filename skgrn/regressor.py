@@ -277,7 +277,7 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     _FITTED = (*BaseGRN._FITTED, "target_mean_", "target_scale_", "_y_ndim")
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the network to ``X`` and ``y``.
 
         Parameters
@@ -289,13 +289,25 @@ class GRNRegressor(RegressorMixin, BaseGRN):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the rows; integer weights are equivalent to
             repeating rows.
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            Rows to early-stop on instead of a share of ``X`` (a later period,
+            another shop): every row of ``X`` trains. A table like ``X`` (the
+            same columns). Early stopping is then on unless
+            ``early_stopping=False``, which refuses it. In a Pipeline, route it
+            with ``set_fit_request(X_val=True, y_val=True)`` and let the steps
+            before transform it with ``Pipeline(..., transform_input=["X_val"])``.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), default=None
+            Targets of the validation rows, as ``y``. Required with ``X_val``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Non-negative weights of the validation rows.
 
         Returns
         -------
         self : GRNRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

@@ -90,6 +90,44 @@ def test_early_stopping_restores_best_weights(make_clf, early_stopped, X, y):
     assert clf.best_validation_score_ == cut.best_validation_score_
 
 
+# -- early stopping on a validation set of one's own (fit's X_val, y_val) --------------
+def test_early_stopping_on_a_given_validation_set(make_clf, X, y):
+    rng = np.random.RandomState(5)
+    X_val = rng.randn(40, X.shape[1])
+    y_val = np.digitize(X_val[:, 0] + X_val[:, 1], [-0.7, 0.7])
+    sw_val = rng.uniform(0.5, 2.0, 40)
+    params = {**EARLY, "early_stopping": "auto"}  # on for a given set, whatever the rows
+    clf = make_clf(**params).fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=sw_val)
+    # Every row of X trains, none is held out.
+    assert clf.t_ == clf.n_iter_ * len(X)
+    assert clf.n_iter_ < EARLY["max_iter"]
+    # The monitored loss and the score are the given set's, with its weights.
+    assert clf.best_validation_score_ == clf.score(X_val, y_val, sample_weight=sw_val)
+    assert clf.best_validation_loss_ == min(clf.history_["val_loss"])
+    unweighted = make_clf(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    assert unweighted.history_["val_loss"] != clf.history_["val_loss"]
+    # Without a given set, early stopping holds out a share of X instead.
+    split = make_clf(**EARLY).fit(X, y)
+    assert split.t_ < split.n_iter_ * len(X)
+
+
+def test_a_given_validation_set_is_routed_through_a_pipeline(make_reg, X):
+    """Metadata routing, as HistGradientBoosting takes X_val: the pipeline's steps
+    transform X_val when asked to (transform_input)."""
+    from sklearn import config_context
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(6)
+    X_val = rng.randn(30, X.shape[1]) * 100  # far off X's scale unless transformed
+    with config_context(enable_metadata_routing=True):
+        reg = make_reg(**EARLY).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("scale", StandardScaler()), ("grn", reg)], transform_input=["X_val"])
+        pipe.fit(X * 100, X[:, 0], X_val=X_val, y_val=X_val[:, 0] / 100)
+    scaled = pipe["scale"].transform(X_val)
+    assert reg.best_validation_score_ == pytest.approx(reg.score(scaled, X_val[:, 0] / 100))
+
+
 def test_early_stopping_regressor_scores_r2(make_reg, X):
     y = X @ np.array([1.0, -2.0, 0.5, 0.0])
     reg = fit_quietly(make_reg(**{**EARLY, "n_iter_no_change": 5}), X, y)

@@ -429,7 +429,13 @@ def test_metadata_routing_requests_survive_pickling_and_are_refused_by_save(tmp_
         estimator = GRNRegressor().set_fit_request(sample_weight=True)
         loaded = pickle.loads(pickle.dumps(estimator))
         requests = loaded.get_metadata_routing().fit.requests
-    assert requests == {"sample_weight": True}
+    # fit's other metadata (the validation set) stays unrequested.
+    assert requests == {
+        "sample_weight": True,
+        "X_val": None,
+        "y_val": None,
+        "sample_weight_val": None,
+    }
     with pytest.raises(TypeError, match="metadata routing requests"):
         skgrn.save(estimator, tmp_path / "model.skgrn")
 

@@ -16,7 +16,15 @@ import skgrn._base
 from skgrn import GRNClassifier, GRNRegressor
 from skgrn._network import to_numpy
 from skgrn._tabular import _FIRST_CATEGORY_CODE as _FIRST_CODE
-from skgrn._tabular import MISSING_CODE, UNKNOWN_CODE, embedding_dim, embedding_rows, learn_layout
+from skgrn._tabular import (
+    FEW_ROWS,
+    MISSING_CODE,
+    UNKNOWN_CODE,
+    as_table,
+    embedding_dim,
+    embedding_rows,
+    learn_layout,
+)
 
 N_ROWS = 150
 # Tables: the default numeric embedding (with its plain branch, read below), a wider
@@ -766,3 +774,27 @@ def test_embedding_rows_round_codes_up_to_a_power_of_two(n_codes, rows):
 @pytest.mark.parametrize("n_rows, width", [(8, 5), (32, 11), (64, 16), (4096, 16)])
 def test_embedding_width_follows_the_fastai_rule_capped_at_16(n_rows, width):
     assert embedding_dim(n_rows) == width
+
+
+def test_a_few_rows_encode_bit_for_bit_as_the_general_path():
+    """The few-rows path (a service scoring one record) against the general one,
+    on every kind of column, unknown and missing categories, target means."""
+    frame = make_mixed_frame(400, seed=3)
+    targets = np.random.RandomState(4).randn(400, 1)
+    layout = learn_layout(as_table(frame), np.ones(400), "from_dtype", targets=targets)
+    assert layout.target_means  # the repeating "count" and "age" columns
+    later = make_mixed_frame(200, seed=5)
+    later.loc[3, "colour"] = "ultraviolet"  # unknown at fit
+    later["shop"] = later["shop"].astype(object).where(later.index != 7, "shop99")
+    later["shop"] = later["shop"].astype(pd.ArrowDtype(pa.string()))
+    general = layout.encode(later)  # more than FEW_ROWS rows
+    assert len(later) > FEW_ROWS
+    used = 0
+    for rows in ([0], [3], [7], [1, 2, 3, 4, 5], list(range(10, 10 + FEW_ROWS))):
+        few = later.iloc[rows]
+        used += layout._encode_few_rows(few) is not None
+        np.testing.assert_array_equal(layout.encode(few), general[rows])
+    assert used >= 1  # rows without pd.NA in "age" take the few-rows path
+    # Infinity is refused as on the general path, naming the column.
+    with pytest.raises(ValueError, match="height"):
+        layout.encode(later.iloc[[0]].assign(height=np.inf))

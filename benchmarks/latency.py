@@ -7,6 +7,13 @@ same data, and for the GRN's own Keras model (``model_.predict``). Each
 latency is measured over ``--calls`` calls, in ``--rounds`` rounds; the table
 shows the median over rounds of each round's percentile.
 
+One DataFrame row: ``predict_proba``'s p50 on one row of a DataFrame of 10
+numeric columns (with NaN) and 5 text columns (3 to 1,000 levels), for a
+default GRNClassifier fitted on that frame, against the same estimator fitted
+on the same table as a NumPy array (the text columns as integer codes
+declared categorical: the same network) and LightGBM's ``predict`` on the row
+with pandas categories (skipped without lightgbm: ``pip install ".[bench]"``).
+
 Bulk: the seconds to predict ``--bulk-rows`` rows, for ``predict`` and for
 ``model_.predict`` at each of several batch sizes (the best one counts);
 medians over ``--rounds`` runs.
@@ -19,7 +26,8 @@ Run it from the repository root::
 
 The targets it reports against: ``predict``'s p50 at most twice the MLP's and
 at most 1/100 of ``model_.predict``'s; bulk ``predict`` at most 1.05 times
-``model_.predict`` at its best batch size.
+``model_.predict`` at its best batch size; the DataFrame row's p50 at most 3
+times the NumPy row's and at most half LightGBM's.
 """
 
 import argparse
@@ -29,6 +37,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -47,6 +56,11 @@ WARMUP_CALLS = 5
 SINGLE_ROW_VS_MLP = 2.0
 SINGLE_ROW_VS_KERAS = 0.01
 BULK_VS_KERAS = 1.05
+FRAME_ROW_VS_NUMPY_ROW = 3.0
+FRAME_ROW_VS_LIGHTGBM = 0.5
+# The DataFrame row's table: numeric columns, and the levels of each text column.
+FRAME_NUMERIC = 10
+FRAME_LEVELS = (3, 10, 50, 200, 1000)
 
 
 def make_data(n_rows, dtype, seed=0):
@@ -113,6 +127,86 @@ def single_row_rows(models, row, n_calls, rounds):
         results.append((task, "keras", "predict", label, p50, p99))
         print(f"{label:<32} p50 {p50:8.3f} ms  p99 {p99:8.3f} ms", flush=True)
     return results
+
+
+def make_frame(n_rows, seed=0):
+    """A DataFrame of FRAME_NUMERIC numeric columns (10% NaN) and text columns of
+    FRAME_LEVELS levels, and a binary target that depends on both kinds."""
+    rng = np.random.default_rng(seed)
+    numbers = rng.normal(size=(n_rows, FRAME_NUMERIC))
+    frame = pd.DataFrame(numbers, columns=[f"x{i}" for i in range(FRAME_NUMERIC)])
+    frame = frame.mask(rng.random(frame.shape) < 0.1)
+    codes = [rng.integers(levels, size=n_rows) for levels in FRAME_LEVELS]
+    for index, column in enumerate(codes):
+        frame[f"text{index}"] = np.array([f"level {code}" for code in column], dtype=object)
+    signal = numbers[:, 0] + np.sin(2 * numbers[:, 1]) + (codes[0] == 1) - (codes[1] % 3 == 0)
+    return frame, (signal + rng.normal(size=n_rows) > 0.5).astype(int)
+
+
+def frame_row_rows(n_rows, n_calls, rounds):
+    """p50 and p99 of one DataFrame row's predict_proba, of the same table as a
+    NumPy row, and of LightGBM's predict on the row (None without lightgbm)."""
+    frame, y = make_frame(n_rows)
+    text = [column for column in frame.columns if column.startswith("text")]
+    as_codes = frame.copy()
+    for column in text:
+        as_codes[column] = pd.Categorical(frame[column]).codes  # -1 never occurs here
+    array = as_codes.to_numpy(dtype=np.float64)
+    positions = [frame.columns.get_loc(column) for column in text]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        on_frame = GRNClassifier(random_state=0).fit(frame, y)
+        on_array = GRNClassifier(random_state=0, categorical_features=positions).fit(array, y)
+    calls = {
+        "DataFrame row": lambda: on_frame.predict_proba(frame.iloc[[0]]),
+        "NumPy row (the same table)": lambda: on_array.predict_proba(array[:1]),
+    }
+    try:
+        import lightgbm
+    except ImportError:
+        lightgbm = None
+    if lightgbm is not None:
+        categorical = frame.astype({column: "category" for column in text})
+        booster = lightgbm.LGBMClassifier(verbose=-1, random_state=0).fit(categorical, y)
+        calls["LightGBM predict, DataFrame row"] = lambda: booster.predict(categorical.iloc[[0]])
+    results = {}
+    for name, function in calls.items():
+        results[name] = latency_ms(function, n_calls, rounds)
+        print(f"{name:<34} p50 {results[name][0]:8.3f} ms  p99 {results[name][1]:8.3f} ms")
+    return results
+
+
+def frame_row_table(results):
+    numpy_p50 = results["NumPy row (the same table)"][0]
+    lines = ["| call | p50 ms | p99 ms | p50 / NumPy row's |", "| :--- | ---: | ---: | ---: |"]
+    for name, (p50, p99) in results.items():
+        lines.append(f"| {name} | {p50:.3f} | {p99:.3f} | {p50 / numpy_p50:.2f} |")
+    caption = (
+        f"One row of a DataFrame of {FRAME_NUMERIC} numeric columns (10% NaN) and "
+        f"{len(FRAME_LEVELS)} text columns of {', '.join(map(str, FRAME_LEVELS))} levels; "
+        "`predict_proba` of a default GRNClassifier."
+    )
+    return caption + "\n\n" + "\n".join(lines)
+
+
+def frame_row_verdicts(results):
+    frame_p50 = results["DataFrame row"][0]
+    ratio = frame_p50 / results["NumPy row (the same table)"][0]
+    lines = [
+        f"DataFrame row p50: {ratio:.2f}x the NumPy row's (target <= "
+        f"{FRAME_ROW_VS_NUMPY_ROW:g}x: {'met' if ratio <= FRAME_ROW_VS_NUMPY_ROW else 'not met'})."
+    ]
+    lightgbm = results.get("LightGBM predict, DataFrame row")
+    if lightgbm is None:
+        lines.append("LightGBM is not installed: its comparison was not run.")
+    else:
+        ratio = frame_p50 / lightgbm[0]
+        met = "met" if ratio <= FRAME_ROW_VS_LIGHTGBM else "not met"
+        lines.append(
+            f"DataFrame row p50: {ratio:.2f}x LightGBM's on the same row "
+            f"(target <= {FRAME_ROW_VS_LIGHTGBM:g}x: {met})."
+        )
+    return lines
 
 
 def bulk_rows(models, X_bulk, rounds):
@@ -234,6 +328,7 @@ def main(argv=None):
     models = fit_models(X, y_reg, y_clf)
     print(f"Fitted on {args.rows} x {N_FEATURES} {args.dtype}.", flush=True)
     single = single_row_rows(models, X[:1], args.calls, args.rounds)
+    frame = frame_row_rows(args.rows, args.calls, args.rounds)
     X_bulk, _, _ = make_data(args.bulk_rows, args.dtype, seed=1)
     bulk = bulk_rows(models, X_bulk, args.rounds)
 
@@ -244,8 +339,8 @@ def main(argv=None):
         f"{args.calls} calls (a tenth as many for `model_.predict`). Bulk: median "
         f"seconds over {args.rounds} runs."
     )
-    tables = [single_row_table(single), bulk_table(bulk, args.bulk_rows)]
-    lines = verdicts(single, bulk) + notes(args.dtype)
+    tables = [single_row_table(single), frame_row_table(frame), bulk_table(bulk, args.bulk_rows)]
+    lines = verdicts(single, bulk) + frame_row_verdicts(frame) + notes(args.dtype)
     publish(SECTION, "Prediction latency", description, tables, lines, args.write)
 
 

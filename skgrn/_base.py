@@ -388,11 +388,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         validation = self._validation_given(validation)
         devices = check_devices(self.devices)
         X = self._check_table(X, reset=first_call)
-        _check_target_complete(y)
-        y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
-        check_consistent_length(X, y)
-        y = self._validate_targets(y, first_call, classes)
-        row_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        y, row_weight = self._checked_rows(X, y, sample_weight, first_call, classes)
         reading = self._numeric_reading(X.shape[0], first_call)
         terms = self._embedding_terms(reading[0], X.shape[0], first_call)
         sample_weight = self._target_sample_weight(y, row_weight, incremental)
@@ -503,16 +499,27 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             )
         return spec
 
+    def _checked_rows(self, X, y, sample_weight, first_call, classes, name="y"):
+        """``y`` and the rows' weights, checked against the checked table ``X``: no
+        missing target (named ``name`` if there is), one per row, of a kind the
+        estimator fits (learned on a first call)."""
+        _check_target_complete(y, name=name)
+        y = _check_y(y, multi_output=True, y_numeric=is_regressor(self), estimator=self)
+        check_consistent_length(X, y)
+        y = self._validate_targets(y, first_call, classes)
+        return y, _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+
     def _validation_given(self, validation):
         """``(X_val, y_val, sample_weight_val)`` when ``fit`` was given a validation
         set, None when not; the arguments that go together are checked here."""
         if validation is None or all(part is None for part in validation):
             return None
-        X_val, y_val, sample_weight_val = validation
+        X_val, y_val, _ = validation
         if X_val is None or y_val is None:
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
             if X_val is None and y_val is None:
                 given, missing = "sample_weight_val", "X_val and y_val"
+            else:
+                given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
             raise ValueError(f"{given} was given without {missing}: pass both X_val and y_val.")
         if self.early_stopping != "auto" and not self.early_stopping:
             raise ValueError(
@@ -527,11 +534,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         encoded as the internal split's: ``(X, targets, y, sample_weight)``."""
         try:
             table = self._check_table(X_val, reset=False)
-            _check_target_complete(y_val, name="y_val")
-            y_val = _check_y(y_val, multi_output=True, y_numeric=is_regressor(self), estimator=self)
-            check_consistent_length(table, y_val)
-            y_val = self._validate_targets(y_val, first_call=False, classes=None)
-            weight = _check_sample_weight(sample_weight_val, table, ensure_non_negative=True)
+            y_val, weight = self._checked_rows(
+                table, y_val, sample_weight_val, first_call=False, classes=None, name="y_val"
+            )
             X_encoded = layout.encode(table)
         except ValueError as error:
             raise ValueError(f"The validation set (X_val, y_val) is not usable: {error}") from error

@@ -287,8 +287,8 @@ class TableLayout:
             if encoded is not None:
                 return encoded
         encoded = aligned_empty((X.shape[0], self.n_encoded), self.dtype)
-        numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
-        categorical_positions = [i for i, kind in enumerate(self.kinds) if kind == "categorical"]
+        numeric_positions = self._positions("numeric")
+        categorical_positions = self._positions("categorical")
         if self.numeric:
             labels = [column.label for column in self.numeric]
             for start in range(0, X.shape[0], CHUNK_ROWS):
@@ -307,6 +307,10 @@ class TableLayout:
             self._encode_target_means(X, encoded, cross_fit)
         return encoded
 
+    def _positions(self, kind):
+        """The positions in the table of the columns of ``kind``."""
+        return [position for position, each in enumerate(self.kinds) if each == kind]
+
     def _encode_few_rows(self, X):
         """:meth:`encode` for a DataFrame of a few rows (one record scored by a
         service), bit for bit, or None where it does not apply.
@@ -316,11 +320,11 @@ class TableLayout:
         row; here the frame becomes one object array, numbers convert in one
         step and text categories are found in a dict. It applies when every
         numeric column has a numeric dtype and holds no ``pd.NA``, and every
-        categorical column was fitted on text or booleans; other frames take the general
-        path, which also says what is wrong with bad values.
+        categorical column was fitted on text or booleans; other frames take
+        the general path, which also says what is wrong with bad values.
         """
-        numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
-        categorical_positions = [i for i, kind in enumerate(self.kinds) if kind == "categorical"]
+        numeric_positions = self._positions("numeric")
+        categorical_positions = self._positions("categorical")
         dtypes = list(X.dtypes)  # indexing the Series costs 10 us a column
         if not all(pdtypes.is_numeric_dtype(dtypes[p]) for p in numeric_positions):
             return None
@@ -367,7 +371,7 @@ class TableLayout:
     def _encode_target_means(self, X, encoded, cross_fit, numbers=None):
         """Fill the target means' columns of ``encoded`` (see :meth:`encode`);
         ``numbers``, the numeric columns already read, where there are."""
-        numeric_positions = [i for i, kind in enumerate(self.kinds) if kind == "numeric"]
+        numeric_positions = self._positions("numeric")
         out = len(self.numeric)
         for means in self.target_means:
             position = numeric_positions[means.column]

@@ -54,8 +54,8 @@ def adam_update(optimizer, gradients, variables):
     Keras traces about twenty operations a variable, recomputing the bias
     corrections for each; here they are computed once, and each variable
     costs its three assignments and the arithmetic between them. Tracing
-    and first running a default network's epoch takes a fifth less time,
-    most of what a small table's first fit costs beyond a later one.
+    and first running a default network's epoch take about a sixth less
+    time, most of what a small table's first fit costs beyond a later one.
     """
     dtype = variables[0].dtype
     step = tf.cast(optimizer.iterations + 1, dtype)

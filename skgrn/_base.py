@@ -156,7 +156,7 @@ def _continued_history(previous):
     of each kind per epoch (NaN where there is none, such as a validation loss
     without a validation split), so that ``pd.DataFrame(history_)`` has a row
     per epoch."""
-    history = {"loss": [], "val_loss": [], "objective": []}
+    history = {"loss": [], "val_loss": [], "val_score": [], "objective": []}
     if previous is not None:
         history.update({name: list(values) for name, values in previous.items()})
     for values in history.values():
@@ -164,23 +164,44 @@ def _continued_history(previous):
     return history
 
 
-def _stop_message(stopped, iteration, best_epoch):
-    """The warning for a training run that ``stopped`` ("diverged" or "interrupted")."""
+def _stop_message(stopped, n_iter, best_epoch):
+    """The warning for a training run that ``stopped`` ("diverged" or "interrupted")
+    after ``n_iter`` epochs in all. Epochs are named as the rows of ``history_``."""
     if best_epoch is not None:
-        kept = f"the weights of iteration {best_epoch}, the best before it"
+        kept = f"the weights of epoch {best_epoch}, the best before it"
     elif stopped == "diverged":
         kept = "the weights training started from"
     else:
-        kept = "the weights of the last completed iteration"
+        kept = "the weights of the last completed epoch"
     if stopped == "diverged":
         return (
-            f"Training diverged at iteration {iteration}: the loss is no longer finite. "
-            f"The estimator keeps {kept}. Lower learning_rate_init."
+            f"Training diverged in epoch {n_iter - 1} (epochs count from 0, as the rows "
+            f"of history_): the loss is no longer finite. The estimator keeps {kept}. "
+            "Lower learning_rate_init."
         )
     return (
-        f"Training was interrupted (KeyboardInterrupt) at iteration {iteration}; "
-        f"the estimator keeps {kept}."
+        f"Training was interrupted (KeyboardInterrupt) after {n_iter} epochs; "
+        f"the estimator keeps {kept} (epochs count from 0, as the rows of history_)."
     )
+
+
+def _state_counting_epochs_from_0(state):
+    """A fitted state as this skgrn exports it, from one exported before epochs
+    were numbered from 0 (as the rows of ``history_``): that one has no
+    ``loss_curve_``, and its ``best_epoch_`` counted from 1."""
+    if "loss_curve_" in state or "history_" not in state:
+        return state  # today's, or not a fitted state (_import_state says so)
+    state = dict(state)
+    history = state["history_"] = {**state["history_"]}
+    history.setdefault("val_score", [np.nan] * len(history["loss"]))
+    state["loss_curve_"] = list(history["objective"])
+    validated = "best_validation_loss_" in state
+    # The scores of the epochs were not kept; best_validation_score_ was.
+    state["validation_scores_"] = None
+    state["best_loss_"] = None if validated else min(state["loss_curve_"], default=None)
+    if "best_epoch_" in state:
+        state["best_epoch_"] -= 1
+    return state
 
 
 class BaseGRN(BaseEstimator, metaclass=ABCMeta):
@@ -290,8 +311,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         return sample_weight
 
     @abstractmethod
-    def _validation_score(self, X, y, sample_weight):
-        """The estimator's score on held-out rows, from the current ``model_``."""
+    def _score_outputs(self, outputs, y, sample_weight):
+        """The estimator's ``score`` on rows of targets ``y`` for which the network
+        output ``outputs``."""
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, *, incremental, classes=None, validation=None):
@@ -340,10 +362,13 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         data = trainer.tensors(
             fit.X, fit.targets, fit.train_weight * (n_rows / fit.train_weight.sum())
         )
-        val_data = None
+        validation = None
         if fit.validation is not None:
-            X_val, targets_val, _, sw_val = fit.validation
-            val_data = trainer.tensors(X_val, targets_val, sw_val / sw_val.mean())
+            X_val, targets_val, y_val, sw_val = fit.validation
+            validation = (
+                trainer.tensors(X_val, targets_val, sw_val / sw_val.mean()),
+                lambda outputs: self._score_outputs(outputs, y_val, sw_val),
+            )
         settings = LoopSettings(
             n_epochs=1 if fit.incremental else self.max_iter,
             incremental=fit.incremental,
@@ -361,7 +386,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         return run_epochs(
             trainer,
             data,
-            val_data,
+            validation,
             fit.train_rows,
             fit.rng,
             settings,
@@ -605,19 +630,23 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self._optimizer_state = result.optimizer_state
         self.history_ = result.history
         self.n_iter_, self.t_ = result.n_iter, result.t
+        # MLP's names for parts of the history.
+        self.loss_curve_ = list(result.history["objective"])
+        validated = fit.validation is not None
+        self.validation_scores_ = list(result.history["val_score"]) if validated else None
+        self.best_loss_ = None if validated else min(self.loss_curve_)
         if fit.spec.variable_selection:
             self.feature_importances_ = self._feature_importances(fit.X, fit.row_weight)
         else:
             self.__dict__.pop("feature_importances_", None)
-        if fit.validation is not None:
-            X_val, _, y_val, sw_val = fit.validation
+        # Attributes of a previous fit would describe another model.
+        for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+            self.__dict__.pop(name, None)
+        if result.best_epoch is not None:
             self.best_epoch_ = result.best_epoch
-            self.best_validation_loss_ = result.best_loss
-            self.best_validation_score_ = self._validation_score(X_val, y_val, sw_val)
-        else:
-            # Attributes of a previous early-stopped fit would describe another model.
-            for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
-                self.__dict__.pop(name, None)
+            if fit.validation is not None:
+                self.best_validation_loss_ = result.best_loss
+                self.best_validation_score_ = result.history["val_score"][result.best_epoch]
         if result.stopped is not None:
             category = RuntimeWarning if result.stopped == "diverged" else UserWarning
             message = _stop_message(result.stopped, self.n_iter_, result.best_epoch)
@@ -806,7 +835,18 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
     # -- fitted state: what pickles and skgrn.save hold ------------------------------
     #: Fitted attributes of every fitted estimator, exported under their own names
     #: by _export_state. Subclasses add those of their targets.
-    _FITTED = ("n_features_in_", "_layout", "_spec", "_rng", "history_", "n_iter_", "t_")
+    _FITTED = (
+        "n_features_in_",
+        "_layout",
+        "_spec",
+        "_rng",
+        "history_",
+        "n_iter_",
+        "t_",
+        "loss_curve_",
+        "validation_scores_",
+        "best_loss_",
+    )
     #: ...and fitted attributes only some fits set.
     _FITTED_IF_SET = (
         "feature_names_in_",
@@ -848,6 +888,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         """
         if not state and weights is None:
             return  # unfitted
+        state = _state_counting_epochs_from_0(state)
         missing = sorted(set(self._FITTED) - set(state))
         unknown = sorted(set(state) - set(self._FITTED) - set(self._FITTED_IF_SET))
         if missing or unknown or weights is None:

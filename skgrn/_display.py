@@ -19,8 +19,8 @@ class HistoryDisplay:
         Validation loss of each epoch, NaN where there was none
         (``history_["val_loss"]``).
     best_epoch : int, default=None
-        The epoch (counted from 1) whose weights the estimator kept
-        (``best_epoch_``, with early stopping).
+        The epoch whose weights the estimator kept (``best_epoch_``). Epochs
+        are numbered from 0, as the rows of ``pd.DataFrame(history_)``.
     estimator_name : str, default=None
         Shown in the title.
 
@@ -104,7 +104,7 @@ class HistoryDisplay:
         if ax is None:
             _, ax = plt.subplots()
         loss = np.asarray(self.loss, dtype=float)
-        epochs = np.arange(1, len(loss) + 1)
+        epochs = np.arange(len(loss))  # numbered from 0, as the rows of history_
         (self.loss_line_,) = ax.plot(epochs, loss, label="training loss")
         self.val_loss_line_ = None
         if self.val_loss is not None and not np.isnan(self.val_loss).all():

@@ -38,8 +38,9 @@ class Trainer(Protocol):
     def train_epoch(self, X, Y, W, order, batch_size, penalty_scale) -> tuple[float, float]:
         """One pass over the rows in ``order``: the mean objective and ensemble loss."""
 
-    def evaluate(self, X, Y, W) -> float:
-        """The weighted mean loss of the ensemble's prediction on held-out rows."""
+    def evaluate(self, X, Y, W) -> tuple[float, np.ndarray]:
+        """The weighted mean loss of the ensemble's prediction on held-out rows,
+        and that prediction (what the network outputs for them)."""
 
     def keep(self) -> None:
         """Remember the current weights (the best epoch's, so far)."""

@@ -7,6 +7,10 @@ plateaus, the history, divergence, Ctrl-C and the progress bar. It changes
 nothing outside the trainer and the random stream it is given, and returns a
 :class:`TrainingResult` that the estimator commits as a whole, so that a fit
 that fails before the commit leaves the estimator as it was.
+
+Epochs are numbered from 0, as the rows of ``pd.DataFrame(history_)``: the
+best epoch, the progress bar's "best" and the warnings name epochs by that
+number; counts of epochs run (``n_iter_``, the bar's ``47/200``) count from 1.
 """
 
 from dataclasses import dataclass
@@ -41,24 +45,26 @@ class TrainingResult:
 
     weights: list | None  # the network's new weights; None keeps the old (a diverged run)
     optimizer_state: list | None  # None after divergence: it is as broken as the weights
-    history: dict  # "loss", "val_loss", "objective": one value per epoch, all epochs so far
+    history: dict  # "loss", "val_loss", "val_score", "objective": per epoch, all epochs so far
     n_iter: int
     t: int
-    best_epoch: int | None  # the epoch whose weights were kept, if any was monitored
+    best_epoch: int | None  # the row of history whose weights were kept, if any was monitored
     best_loss: float
     stopped: str | None  # "diverged" or "interrupted" when training ended abnormally
     converged: bool
 
 
-def run_epochs(trainer, data, val_data, train_rows, rng, settings, history, n_iter, t):
+def run_epochs(trainer, data, validation, train_rows, rng, settings, history, n_iter, t):
     """Train ``trainer`` on ``data`` (its tensors of the table, targets and
     weights), visiting ``train_rows`` in an order drawn from ``rng`` each epoch.
 
-    ``val_data``, the validation rows' tensors or None, is what early stopping
-    monitors. ``history``, ``n_iter`` and ``t`` are the counts so far (a
-    warm_start or partial_fit continues them); ``history`` is extended in place.
+    ``validation``, None or a pair of the validation rows' tensors and a
+    function that scores the network's outputs for them (the estimator's
+    ``score``), is what early stopping monitors. ``history``, ``n_iter`` and
+    ``t`` are the counts so far (a warm_start or partial_fit continues them);
+    ``history`` is extended in place.
     """
-    loop = _Loop(trainer, data, val_data, train_rows, rng, settings, history, n_iter, t)
+    loop = _Loop(trainer, data, validation, train_rows, rng, settings, history, n_iter, t)
     loop.run()
     if loop.best_epoch is not None:
         weights = trainer.kept_weights()
@@ -82,8 +88,9 @@ def run_epochs(trainer, data, val_data, train_rows, rng, settings, history, n_it
 class _Loop:
     """The state of one run of epochs."""
 
-    def __init__(self, trainer, data, val_data, train_rows, rng, settings, history, n_iter, t):
-        self.trainer, self.data, self.val_data = trainer, data, val_data
+    def __init__(self, trainer, data, validation, train_rows, rng, settings, history, n_iter, t):
+        self.trainer, self.data = trainer, data
+        self.val_data, self.val_score = validation if validation is not None else (None, None)
         self.train_rows, self.rng, self.settings = train_rows, rng, settings
         self.history, self.n_iter, self.t = history, n_iter, t
         self.best_loss, self.best_epoch, self.stalled = np.inf, None, 0
@@ -125,11 +132,13 @@ class _Loop:
             kept = "the starting weights kept"
         else:
             kept = "the last epoch's weights kept"
-        if self.stopped is not None:
-            return f"{self.stopped} at {self.n_iter}; {kept}"
+        if self.stopped == "diverged":
+            return f"diverged in epoch {self.n_iter - 1}; {kept}"
+        if self.stopped == "interrupted":
+            return f"interrupted after {self.n_iter} epochs; {kept}"
         if self.converged:
             stop = "early stop" if self.val_data is not None else "converged"
-            return f"{stop} at {self.n_iter}; {kept}"
+            return f"{stop} after {self.n_iter} epochs; {kept}"
         return f"max_iter reached; {kept}"
 
     def _epoch(self, progress):
@@ -144,14 +153,15 @@ class _Loop:
         history["loss"].append(loss)
         history["objective"].append(objective)
         # Without validation rows, what training minimises decides.
-        monitored = objective
+        monitored, score = objective, np.nan
         if self.val_data is not None:
-            monitored = self.trainer.evaluate(*self.val_data)
-            history["val_loss"].append(monitored)
-        else:
-            history["val_loss"].append(np.nan)
+            monitored, outputs = self.trainer.evaluate(*self.val_data)
+            if np.isfinite(outputs).all():  # else training diverged: no score to give
+                score = float(self.val_score(outputs))
+        history["val_loss"].append(monitored if self.val_data is not None else np.nan)
+        history["val_score"].append(score)
         if settings.verbose >= 2:
-            message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
+            message = f"Epoch {self.n_iter - 1}, loss = {loss:.8f}"
             if self.val_data is not None:
                 message += f", validation loss = {monitored:.8f}"
             print(message)
@@ -174,10 +184,16 @@ class _Loop:
         return max(1, self.settings.n_iter_no_change // 2)
 
     def _monitor(self, monitored):
-        """Early stopping's bookkeeping: keep the best epoch's weights, count stalls."""
+        """Early stopping's bookkeeping: keep the best epoch's weights, count stalls.
+
+        An epoch is the new best only when it improves on the best by more than
+        ``tol``, as Keras' ``EarlyStopping(min_delta=tol)`` decides, so that the
+        epochs without improvement are those since the best epoch.
+        """
         settings = self.settings
-        self.stalled = self.stalled + 1 if monitored > self.best_loss - settings.tol else 0
-        if monitored < self.best_loss:
+        if monitored < self.best_loss - settings.tol:
             self.trainer.keep()
-            self.best_loss, self.best_epoch = monitored, self.n_iter
+            self.best_loss, self.best_epoch, self.stalled = monitored, self.n_iter - 1, 0
+        else:
+            self.stalled += 1
         self.converged = self.stalled > settings.n_iter_no_change

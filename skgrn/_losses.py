@@ -40,3 +40,15 @@ def ensemble_loss(activation, targets, logits):
         return -ops.sum(targets * log_mean(ops.log_softmax(logits, axis=-1)), axis=-1)
     log_p, log_not_p = -ops.softplus(-logits), -ops.softplus(logits)
     return -ops.sum(targets * log_mean(log_p) + (1 - targets) * log_mean(log_not_p), axis=-1)
+
+
+def ensemble_output(activation, logits):
+    """What the network outputs for ``logits``: the mean of its members' activations
+    (probabilities or values), as its ``"output"`` layer computes them."""
+    ops = keras.ops
+    logits = ops.convert_to_tensor(logits)
+    if activation == "softmax":
+        logits = ops.softmax(logits, axis=-1)
+    elif activation == "sigmoid":
+        logits = ops.sigmoid(logits)
+    return ops.mean(logits, axis=1)

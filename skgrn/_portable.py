@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skgrn._losses import ensemble_loss, member_losses
+from skgrn._losses import ensemble_loss, ensemble_output, member_losses
 from skgrn._network import (
     build_network,
     cached_per_spec,
@@ -137,8 +137,9 @@ class Trainer(TrainerState):
         return objective / len(order), loss / len(order)
 
     def evaluate(self, X, Y, W):
-        """Weighted mean loss of the ensemble's prediction on held-out rows."""
-        total = 0.0
+        """Weighted mean loss of the ensemble's prediction on held-out rows, and
+        the prediction."""
+        total, outputs = 0.0, []
         with _no_grad():
             step = self.spec.chunk_rows  # bounds the memory of the activations
             for start in range(0, X.shape[0], step):
@@ -148,9 +149,11 @@ class Trainer(TrainerState):
                     logits = self._objective.predict_on_batch(X_rows)  # compiled once
                 else:
                     logits = self._objective(X_rows, training=False)
-                losses = ensemble_loss(self.spec.output_activation, Y_rows, logits)
+                activation = self.spec.output_activation
+                losses = ensemble_loss(activation, Y_rows, logits)
                 total += float(ops.sum(ops.multiply(losses, W_rows)))
-        return total / X.shape[0]
+                outputs.append(ops.convert_to_numpy(ensemble_output(activation, logits)))
+        return total / X.shape[0], np.concatenate(outputs)
 
 
 class ForwardPass:

@@ -91,8 +91,8 @@ class EpochProgress:
         Where the text bar goes; None is ``sys.stderr``.
     initial : int, default=0
         Epochs run before this fit (``warm_start``, ``partial_fit``): the bar counts
-        on from there, so that its numbers are those of ``history_`` and
-        ``best_epoch_``.
+        on from there, so that its count is ``n_iter_`` and the epochs it names
+        (``best_epoch``) are the rows of ``history_``.
     compiling : bool, default=False
         Whether the first epoch traces the network, which takes seconds: the bar
         says so until that epoch ends.

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from skgrn._forward import traced
-from skgrn._losses import ensemble_loss, member_losses
+from skgrn._losses import ensemble_loss, ensemble_output, member_losses
 from skgrn._network import (
     build_network,
     cached_per_spec,
@@ -204,14 +204,16 @@ class Trainer(TrainerState):
 
     def evaluate(self, X, Y, W):
         """Weighted mean loss of the ensemble's prediction on held-out rows
-        (no penalty, no dropout), computed ``spec.chunk_rows`` rows at a time
-        to bound the memory of the activations."""
+        (no penalty, no dropout), and the prediction, computed
+        ``spec.chunk_rows`` rows at a time to bound the memory of the activations."""
         n_rows, step = int(X.shape[0]), self.spec.chunk_rows
-        total = 0.0
+        total, outputs = 0.0, []
         for start in range(0, n_rows, step):
             rows = slice(start, start + step)
-            total += float(self._run("evaluate", X[rows], Y[rows], W[rows]))
-        return total / n_rows
+            loss, output = self._run("evaluate", X[rows], Y[rows], W[rows])
+            total += float(loss)
+            outputs.append(output.numpy())
+        return total / n_rows, np.concatenate(outputs)
 
     def _row_losses(self, X, Y):
         """Each row's loss averaged over the ensemble members, and the loss of the
@@ -264,7 +266,9 @@ class Trainer(TrainerState):
 
     def _evaluate_graph(self, X, Y, W):
         logits = self._logits(X, training=False)
-        return tf.reduce_sum(ensemble_loss(self.spec.output_activation, Y, logits) * W)
+        activation = self.spec.output_activation
+        loss = tf.reduce_sum(ensemble_loss(activation, Y, logits) * W)
+        return loss, ensemble_output(activation, logits)
 
 
 @functools.cache

@@ -122,12 +122,13 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     max_iter : int, default=200
         Maximum number of epochs.
     tol : float, default=1e-4
-        Minimum improvement of the monitored loss (training loss, or validation
-        loss with ``early_stopping``) that counts as progress.
+        Minimum improvement of the monitored loss (training objective, or
+        validation loss with ``early_stopping``) over the best epoch's that
+        makes an epoch the new best.
     n_iter_no_change : int, default=10
-        Training stops after this many epochs without progress. The fit keeps
-        the weights of the epoch with the lowest monitored loss, not the last
-        epoch's.
+        Training stops when this many epochs (plus one) have passed since the
+        best epoch. The fit keeps the best epoch's weights (``best_epoch_``),
+        not the last epoch's.
     early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the training rows, stop
         when their loss stops improving, and restore the weights of the best
@@ -174,15 +175,28 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     target_scale_ : ndarray of shape (n_outputs,)
         Weighted standard deviation of each target (1 where it is 0).
     history_ : dict
-        ``{"loss": [...], "val_loss": [...], "objective": [...]}``, one value
-        per epoch. ``loss`` is the loss of the network's (ensemble-averaged)
-        prediction on the training rows, averaged over the epoch's minibatches
-        (with dropout); ``val_loss`` the same loss on the validation rows after
-        the epoch, NaN for epochs trained without early stopping; ``objective``
+        ``{"loss": [...], "val_loss": [...], "val_score": [...], "objective":
+        [...]}``, one value per epoch of every fit so far (``warm_start`` and
+        ``partial_fit`` extend it). ``loss`` is the loss of the network's
+        (ensemble-averaged) prediction on the training rows, averaged over the
+        epoch's minibatches (with dropout); ``val_loss`` the same loss on the
+        validation rows after the epoch and ``val_score`` the R² there,
+        both NaN for epochs trained without early stopping; ``objective``
         what training minimises: the ensemble members' mean loss plus the L2
-        penalty.
-        ``pd.DataFrame(history_)`` makes it a table, and
-        :class:`~skgrn.HistoryDisplay` plots it.
+        penalty. ``pd.DataFrame(history_)`` makes it a table whose row ``i``
+        is epoch ``i`` (epochs are numbered from 0 everywhere: ``best_epoch_``,
+        the progress bar, the warnings), and :class:`~skgrn.HistoryDisplay`
+        plots it.
+    loss_curve_ : list of float
+        ``history_["objective"]``: as ``MLPClassifier``'s, the loss training
+        minimises (with the L2 penalty) at each epoch.
+    validation_scores_ : list of float or None
+        ``history_["val_score"]`` when the last fit early-stopped on validation
+        rows (NaN for epochs of earlier fits without them), else None; as
+        ``MLPClassifier``'s.
+    best_loss_ : float or None
+        The lowest value of ``loss_curve_``, None when the last fit
+        early-stopped on validation rows; as ``MLPClassifier``'s.
     feature_importances_ : ndarray of shape (n_features_in_,)
         With ``variable_selection=True``: the network's selection weight of
         each column, averaged over the rows of the last ``fit`` or
@@ -194,7 +208,11 @@ class GRNRegressor(RegressorMixin, BaseGRN):
     t_ : int
         Number of training rows seen, summed over epochs.
     best_epoch_ : int
-        With early stopping, the epoch whose weights were restored.
+        The epoch whose weights the network kept, numbered from 0 as the rows of
+        ``pd.DataFrame(history_)``: the one of lowest validation loss with early
+        stopping, of lowest ``objective`` without; an epoch counts as better
+        only when it improves on the best by more than ``tol``. Not set by
+        ``partial_fit``, which keeps its last weights.
     best_validation_loss_ : float
         With early stopping, the validation loss of that epoch.
     best_validation_score_ : float
@@ -372,8 +390,8 @@ class GRNRegressor(RegressorMixin, BaseGRN):
             values = outputs.astype(np.float64) * self.target_scale_ + self.target_mean_
         return values.ravel() if self._y_ndim == 1 else values
 
-    def _validation_score(self, X, y, sample_weight):
-        return r2_score(y, self._decode(self._network_outputs(X)), sample_weight=sample_weight)
+    def _score_outputs(self, outputs, y, sample_weight):
+        return r2_score(y, self._decode(outputs), sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict target values.

@@ -45,10 +45,18 @@ def close_figures():
 def test_history_is_a_table_in_one_call(fitted, request):
     estimator = request.getfixturevalue(fitted)
     table = pd.DataFrame(estimator.history_)
-    assert list(table.columns) == ["loss", "val_loss", "objective"]
+    assert list(table.columns) == ["loss", "val_loss", "val_score", "objective"]
     assert len(table) == estimator.n_iter_
     assert table[["loss", "objective"]].notna().all().all()
     assert table["val_loss"].notna().all() == (fitted == "early")
+    assert table["val_score"].notna().all() == (fitted == "early")
+    # Row best_epoch_ is the epoch whose weights the estimator kept.
+    best = table.loc[estimator.best_epoch_]
+    if fitted == "early":
+        assert best["val_loss"] == estimator.best_validation_loss_ == table["val_loss"].min()
+        assert best["val_score"] == estimator.best_validation_score_
+    else:
+        assert best["objective"] - table["objective"].min() <= estimator.tol
     # The objective adds the L2 penalty, which the losses leave out.
     assert (table["objective"] > table["loss"]).all()
 
@@ -68,7 +76,7 @@ def test_training_and_validation_losses_measure_the_same_thing():
 
 def test_display_draws_both_losses_and_marks_the_best_epoch(early):
     display = HistoryDisplay.from_estimator(early)
-    epochs = np.arange(1, early.n_iter_ + 1)
+    epochs = np.arange(early.n_iter_)  # the rows of pd.DataFrame(history_)
     np.testing.assert_array_equal(display.loss_line_.get_xdata(), epochs)
     np.testing.assert_array_equal(display.loss_line_.get_ydata(), early.history_["loss"])
     np.testing.assert_array_equal(display.val_loss_line_.get_ydata(), early.history_["val_loss"])
@@ -84,8 +92,11 @@ def test_display_without_validation_draws_the_training_loss_only(plain):
     _, ax = plt.subplots()
     display = HistoryDisplay.from_estimator(plain, ax=ax, name="small")
     assert display.ax_ is ax
-    assert display.val_loss_line_ is None and display.best_epoch_line_ is None
-    assert [line.get_label() for line in ax.get_lines()] == ["training loss"]
+    assert display.val_loss_line_ is None
+    # The kept weights are those of the lowest training objective's epoch.
+    assert display.best_epoch_line_.get_xdata()[0] == plain.best_epoch_
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["training loss", f"best epoch ({plain.best_epoch_})"]
     assert ax.get_title() == "small"
 
 

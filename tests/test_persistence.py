@@ -506,6 +506,26 @@ def test_format_1_files_load_and_predict_as_saved(name, tmp_path):
     assert_predicts_as_saved(skgrn.load(tmp_path / "again.skgrn"), name)
 
 
+@pytest.mark.parametrize("load", [skgrn.load, joblib.load])
+def test_older_files_number_the_best_epoch_from_0_as_the_history(load):
+    """Before epochs counted from 0, best_epoch_ counted from 1 and MLP's names
+    (loss_curve_, validation_scores_, best_loss_) did not exist."""
+    suffix = ".skgrn" if load is skgrn.load else ".joblib"
+    early = load(FIXTURES / f"regressor{suffix}")  # early-stopped, 2 epochs
+    history = pd.DataFrame(early.history_)
+    assert early.n_iter_ == 2 and early.best_epoch_ == 1
+    assert history.loc[early.best_epoch_, "val_loss"] == early.best_validation_loss_
+    assert history["val_score"].isna().all()  # not kept then
+    assert early.loss_curve_ == early.history_["objective"]
+    assert early.validation_scores_ is None and early.best_loss_ is None
+    plain = load(FIXTURES / f"single{suffix}")  # no validation rows
+    assert not hasattr(plain, "best_epoch_") and plain.validation_scores_ is None
+    assert plain.best_loss_ == min(plain.loss_curve_)
+    # Exported again, they are today's state, read as it is.
+    again = pickle.loads(pickle.dumps(early))
+    assert again.best_epoch_ == 1 and again.loss_curve_ == early.loss_curve_
+
+
 def test_format_1_files_hold_the_layers_that_may_be_renamed():
     """The classifier fixture is the one whose network has MemberHeads and
     VariableSelection (whose variable GRNs are made of VariableDense layers),

@@ -108,7 +108,7 @@ def test_verbose_1_draws_one_bar_for_the_whole_fit(make_clf, X, y, capsys, slow_
     shown = {f"loss {loss:.4g} best " for loss in clf.history_["loss"]}
     assert any(figures in state for state in states[1:-1] for figures in shown)
     assert not any("val " in state for state in states)
-    assert re.search(r"max_iter reached; epoch [1-5]'s weights kept$", states[-1])
+    assert states[-1].endswith(f"max_iter reached; epoch {clf.best_epoch_}'s weights kept")
     # Nothing on stdout: no per-epoch or per-batch log.
     assert capsys.readouterr().out == ""
 
@@ -122,9 +122,12 @@ def test_verbose_1_shows_validation_loss_and_early_stopping_state(make_reg, X, s
     # Closed where training stopped, not at max_iter.
     assert "3/50" in states[-1]
     history = zip(clf.history_["loss"], clf.history_["val_loss"], strict=True)
-    shown = {f"loss {loss:.4g} val {val_loss:.4g} best 1 wait " for loss, val_loss in history}
+    # Epoch 0 is the best (no later one improves by tol); the bar names it as history_ does.
+    assert clf.best_epoch_ == 0
+    shown = {f"loss {loss:.4g} val {val_loss:.4g} best 0 wait " for loss, val_loss in history}
     assert any(figures in state for state in states[1:-1] for figures in shown)
-    assert states[-1].endswith(f"early stop at 3; epoch {clf.best_epoch_}'s weights kept")
+    assert "best 0 wait 2/1" in states[-2]
+    assert states[-1].endswith("early stop after 3 epochs; epoch 0's weights kept")
 
 
 def test_the_bar_says_when_the_first_epoch_compiles(make_clf, X, y):
@@ -161,7 +164,8 @@ def test_an_interrupted_fit_says_so_on_its_bar(make_clf, X, y, monkeypatch):
     with on_terminal() as terminal, pytest.warns(UserWarning, match="interrupted"):
         clf = make_clf(max_iter=10, verbose=1).fit(X, y)
     assert clf.n_iter_ == 2
-    assert bar_states(terminal.getvalue())[-1].endswith("interrupted at 2; epoch 2's weights kept")
+    ending = f"interrupted after 2 epochs; epoch {clf.best_epoch_}'s weights kept"
+    assert bar_states(terminal.getvalue())[-1].endswith(ending)
 
 
 def test_partial_fit_bar_counts_one_epoch(make_clf, X, y):
@@ -184,7 +188,7 @@ def test_verbose_2_prints_one_line_per_epoch_and_no_bar(make_clf, X, y, capsys):
     with on_terminal() as terminal:
         clf = fit_quietly(make_clf(max_iter=4, verbose=2), X, y)
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(",")[0] for line in lines] == [f"Iteration {i}" for i in range(1, 5)]
+    assert [line.split(",")[0] for line in lines] == [f"Epoch {i}" for i in range(4)]
     assert clf.n_iter_ == 4 and terminal.getvalue() == ""
 
 
@@ -346,5 +350,8 @@ def test_the_bar_fits_an_80_column_terminal():
     assert states and all(len(state) <= 80 for state in states), states
     figures = re.compile(r"^GRNRegressor \d+/200 \|.*\| [\d:]+, loss \S+ val \S+ best \d+ wait")
     assert any(figures.search(state) for state in states), states
-    ending = r"^GRNRegressor 5/200 \|.*\| [\d:]+, early stop at 5; epoch [1-5]'s weights kept$"
+    ending = (
+        r"^GRNRegressor 5/200 \|.*\| [\d:]+, "
+        r"early stop after 5 epochs; epoch [0-4]'s weights kept$"
+    )
     assert re.search(ending, states[-1]), states[-1]

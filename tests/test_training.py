@@ -8,6 +8,7 @@ import warnings
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ON_TENSORFLOW, fit_quietly, rtol, subprocess_env, trainer_module
 from sklearn.exceptions import ConvergenceWarning
@@ -58,33 +59,40 @@ def early_stopped(make_clf, X, y):
 def test_early_stopping_attributes(early_stopped):
     clf = early_stopped
     assert isinstance(clf.best_epoch_, int)
-    assert 1 <= clf.best_epoch_ <= clf.n_iter_
-    assert len(clf.history_["loss"]) == clf.n_iter_
-    assert len(clf.history_["val_loss"]) == clf.n_iter_
-    assert all(np.isfinite(clf.history_["val_loss"]))
-    assert clf.best_validation_loss_ == min(clf.history_["val_loss"])
-    assert clf.history_["val_loss"][clf.best_epoch_ - 1] == clf.best_validation_loss_
+    assert 0 <= clf.best_epoch_ < clf.n_iter_
+    history = pd.DataFrame(clf.history_)
+    assert len(history) == clf.n_iter_
+    assert np.isfinite(history[["loss", "val_loss", "val_score", "objective"]]).all(axis=None)
+    # One numbering: best_epoch_ is a row of the history table.
+    assert history.loc[clf.best_epoch_, "val_loss"] == clf.best_validation_loss_
+    assert clf.best_validation_loss_ == history["val_loss"].min()
     assert isinstance(clf.best_validation_score_, float)
     # Accuracy on 24 validation rows of a learnable 3-class problem.
     assert 0.4 < clf.best_validation_score_ <= 1.0
+    # MLP's names: the objective's curve, the validation scores, no best_loss_.
+    assert clf.loss_curve_ == clf.history_["objective"]
+    assert clf.validation_scores_ == clf.history_["val_score"]
+    assert clf.validation_scores_[clf.best_epoch_] == clf.best_validation_score_
+    assert clf.best_loss_ is None
 
 
 def test_early_stopping_stops_after_n_iter_no_change(early_stopped):
     clf = early_stopped
     assert clf.n_iter_ < EARLY["max_iter"]
     # With tol=0, each epoch after the best one counts as an epoch without progress.
-    assert clf.n_iter_ - clf.best_epoch_ == EARLY["n_iter_no_change"] + 1
+    epochs_after_the_best = clf.n_iter_ - 1 - clf.best_epoch_
+    assert epochs_after_the_best == EARLY["n_iter_no_change"] + 1
 
 
 def test_early_stopping_restores_best_weights(make_clf, early_stopped, X, y):
     clf = early_stopped
-    assert clf.best_epoch_ < clf.n_iter_
-    # The same fit cut at the best epoch trains exactly the same first epochs; its
+    assert clf.best_epoch_ < clf.n_iter_ - 1
+    # The same fit cut after the best epoch trains exactly the same first epochs; its
     # final network is the one early stopping must have restored.
     cut = fit_quietly(
-        make_clf(**{**EARLY, "max_iter": clf.best_epoch_, "n_iter_no_change": 1000}), X, y
+        make_clf(**{**EARLY, "max_iter": clf.best_epoch_ + 1, "n_iter_no_change": 1000}), X, y
     )
-    assert cut.n_iter_ == clf.best_epoch_ == cut.best_epoch_
+    assert cut.n_iter_ == clf.best_epoch_ + 1 and cut.best_epoch_ == clf.best_epoch_
     assert cut.best_validation_loss_ == clf.best_validation_loss_
     np.testing.assert_array_equal(clf.predict_proba(X), cut.predict_proba(X))
     assert clf.best_validation_score_ == cut.best_validation_score_
@@ -131,26 +139,42 @@ def test_a_given_validation_set_is_routed_through_a_pipeline(make_reg, X):
 def test_early_stopping_regressor_scores_r2(make_reg, X):
     y = X @ np.array([1.0, -2.0, 0.5, 0.0])
     reg = fit_quietly(make_reg(**{**EARLY, "n_iter_no_change": 5}), X, y)
-    assert 1 <= reg.best_epoch_ <= reg.n_iter_
+    assert 0 <= reg.best_epoch_ < reg.n_iter_
     assert reg.best_validation_loss_ == min(reg.history_["val_loss"])
     assert 0.5 < reg.best_validation_score_ <= 1.0
+    assert reg.validation_scores_[reg.best_epoch_] == reg.best_validation_score_
 
 
-def test_without_early_stopping_no_best_attributes(make_clf, X, y):
+def test_without_early_stopping_no_validation_attributes(make_clf, X, y):
     clf = fit_quietly(make_clf(max_iter=10), X, y)
-    for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+    for name in ("best_validation_loss_", "best_validation_score_"):
         assert not hasattr(clf, name)
     assert len(clf.history_["loss"]) == len(clf.history_["val_loss"]) == clf.n_iter_ == 10
-    assert np.isnan(clf.history_["val_loss"]).all()
+    assert np.isnan(clf.history_["val_loss"]).all() and np.isnan(clf.history_["val_score"]).all()
+    # The best epoch is the training objective's; MLP's best_loss_ is its lowest value.
+    assert clf.validation_scores_ is None
+    assert clf.best_loss_ == min(clf.loss_curve_) == min(clf.history_["objective"])
+    assert 0 <= clf.best_epoch_ < clf.n_iter_
+    assert clf.loss_curve_[clf.best_epoch_] - clf.best_loss_ <= clf.tol
 
 
-def test_refit_without_early_stopping_drops_best_attributes(make_clf, X, y):
+def test_refit_without_early_stopping_drops_validation_attributes(make_clf, X, y):
     clf = fit_quietly(make_clf(**{**EARLY, "max_iter": 5}), X, y)
-    assert hasattr(clf, "best_epoch_")
+    assert hasattr(clf, "best_validation_loss_") and clf.validation_scores_ is not None
     fit_quietly(clf.set_params(early_stopping=False), X, y)
-    for name in ("best_epoch_", "best_validation_loss_", "best_validation_score_"):
+    for name in ("best_validation_loss_", "best_validation_score_"):
         assert not hasattr(clf, name)
+    assert clf.validation_scores_ is None and clf.best_loss_ is not None
     assert np.isnan(clf.history_["val_loss"]).all()
+
+
+def test_partial_fit_keeps_no_best_epoch(make_clf, X, y):
+    clf = fit_quietly(make_clf(max_iter=3), X, y)
+    assert hasattr(clf, "best_epoch_")
+    clf.partial_fit(X, y)
+    assert not hasattr(clf, "best_epoch_")
+    assert len(clf.loss_curve_) == clf.n_iter_ == 4
+    assert clf.best_loss_ == min(clf.loss_curve_)
 
 
 def test_early_stopping_auto_depends_on_the_number_of_rows(make_clf):
@@ -160,8 +184,9 @@ def test_early_stopping_auto_depends_on_the_number_of_rows(make_clf):
     large = fit_quietly(make_clf(max_iter=3), X_large, y_large)
     small = fit_quietly(make_clf(max_iter=3), X_large[:1999], y_large[:1999])
     assert large.get_params()["early_stopping"] == "auto"
-    assert hasattr(large, "best_epoch_") and len(large.history_["val_loss"]) == 3
-    assert not hasattr(small, "best_epoch_") and np.isnan(small.history_["val_loss"]).all()
+    assert hasattr(large, "best_validation_loss_") and len(large.history_["val_loss"]) == 3
+    assert not hasattr(small, "best_validation_loss_")
+    assert np.isnan(small.history_["val_loss"]).all()
 
 
 def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(make_clf, X, y):
@@ -169,9 +194,9 @@ def test_without_early_stopping_the_lowest_training_loss_weights_are_kept(make_c
     # A large, constant learning rate on small batches makes the loss bounce.
     bouncy = dict(learning_rate="constant", learning_rate_init=0.05, batch_size=32)
     clf = fit_quietly(make_clf(max_iter=40, **bouncy), X, y)
-    best_epoch = int(np.argmin(clf.history_["objective"])) + 1
-    assert best_epoch < clf.n_iter_
-    shorter = fit_quietly(make_clf(max_iter=best_epoch, **bouncy), X, y)
+    assert clf.best_epoch_ == int(np.argmin(clf.history_["objective"]))
+    assert clf.best_epoch_ < clf.n_iter_ - 1
+    shorter = fit_quietly(make_clf(max_iter=clf.best_epoch_ + 1, **bouncy), X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), shorter.predict_proba(X))
 
 
@@ -189,7 +214,9 @@ def test_adaptive_learning_rate_divides_by_five_on_each_plateau(make_clf, X, y):
         make_clf(learning_rate="constant", tol=10.0, n_iter_no_change=4, max_iter=50), X, y
     )
     assert float(get_trainer(constant._spec).optimizer.learning_rate) == pytest.approx(3e-3)
-    assert not np.allclose(clf.predict_proba(X), constant.predict_proba(X))
+    # The divided rate trained other epochs; both keep the first, the only best.
+    assert clf.history_["objective"][3:] != constant.history_["objective"][3:]
+    assert clf.best_epoch_ == constant.best_epoch_ == 0
 
 
 @pytest.mark.parametrize(
@@ -205,7 +232,8 @@ def test_verbose_2_prints_one_line_per_epoch(make_clf, X, y, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == clf.n_iter_ == 7
     assert all("loss" in line for line in lines)
-    assert lines[0].startswith("Iteration 1") and lines[-1].startswith("Iteration 7")
+    # Epochs are named as the rows of history_.
+    assert lines[0].startswith("Epoch 0, loss") and lines[-1].startswith("Epoch 6, loss")
 
 
 def test_verbose_2_with_early_stopping_reports_validation_loss(make_clf, X, y, capsys):
@@ -515,10 +543,65 @@ def test_validation_loss_is_the_same_computed_in_chunks(make_clf, X, y, monkeypa
     trainer = get_trainer(clf._spec)
     trainer.load(clf.model_.get_weights(), None, learning_rate=1e-3, dropout_seed=0)
     data = trainer.tensors(clf._layout.encode(X), np.eye(3)[y], np.ones(len(y)))
-    whole = trainer.evaluate(*data)
+    whole, outputs = trainer.evaluate(*data)
+    # The outputs are the network's: what predict_proba returns.
+    np.testing.assert_allclose(outputs, clf.predict_proba(X), rtol=rtol(1e-5), atol=1e-7)
     monkeypatch.setattr(_network, "MAX_CHUNK_ROWS", 7)
     assert clf._spec.chunk_rows == 7
-    assert trainer.evaluate(*data) == pytest.approx(whole, rel=rtol(1e-12))
+    chunked, chunked_outputs = trainer.evaluate(*data)
+    assert chunked == pytest.approx(whole, rel=rtol(1e-12))
+    np.testing.assert_allclose(chunked_outputs, outputs, rtol=rtol(1e-12))
+
+
+class ScriptedTrainer:
+    """A trainer whose epochs report the given objectives: the fit loop's decisions alone."""
+
+    compiled = True
+
+    def __init__(self, objectives):
+        self.objectives, self.epoch, self.kept = iter(objectives), -1, []
+
+    def train_epoch(self, *args):
+        self.epoch += 1
+        objective = next(self.objectives)
+        return objective, objective
+
+    def keep(self):
+        self.kept.append(self.epoch)
+
+    def kept_weights(self):
+        return [self.kept[-1]]
+
+    def optimizer_state(self):
+        return []
+
+
+def test_an_epoch_is_the_best_only_when_it_improves_by_more_than_tol():
+    from skgrn._base import _continued_history
+    from skgrn._fit_loop import LoopSettings, run_epochs
+
+    settings = LoopSettings(
+        n_epochs=20,
+        incremental=False,
+        tol=0.1,
+        n_iter_no_change=2,
+        adaptive=False,
+        learning_rate=1e-3,
+        verbose=0,
+        name="scripted",
+        batch_size=2,
+        penalty_scale=0.0,
+    )
+    # Epoch 3 improves on epoch 0 by more than tol; 4 to 6 improve by less each.
+    trainer = ScriptedTrainer([1.0, 0.95, 0.92, 0.85, 0.84, 0.83, 0.82, 0.1])
+    history = _continued_history(None)
+    result = run_epochs(
+        trainer, (None,) * 3, None, np.arange(4), np.random.RandomState(0), settings, history, 0, 0
+    )
+    assert trainer.kept == [0, 3]
+    assert result.best_epoch == 3 and result.weights == [3]
+    # Three epochs after the best (more than n_iter_no_change): converged.
+    assert result.converged and result.n_iter == 7 == len(history["objective"])
 
 
 # -- failed training: divergence and Ctrl-C keep a usable estimator ---------------------
@@ -546,7 +629,7 @@ def failing_epochs(monkeypatch, after, failure):
 def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
     X = np.random.RandomState(0).randn(200, 4).astype(np.float32)
     reg = GRNRegressor(learning_rate_init=1e10, random_state=0)
-    with pytest.warns(RuntimeWarning, match="diverged at iteration 1.*weights training started"):
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 0 .*weights training started"):
         reg.fit(X, X[:, 0])
     assert reg.n_iter_ == 1 and np.isnan(reg.history_["loss"][-1])
     assert np.isfinite(reg.predict(X)).all()
@@ -560,7 +643,7 @@ def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
 def test_divergence_mid_training_keeps_the_best_weights_before_it(make_clf, X, y, monkeypatch):
     failing_epochs(monkeypatch, after=5, failure="nan")
     clf = make_clf(max_iter=20)
-    with pytest.warns(RuntimeWarning, match="diverged at iteration 6.*iteration 5, the best"):
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 5 .*epoch 4, the best"):
         clf.fit(X, y)
     assert clf.n_iter_ == 6
     assert all(np.isfinite(weight).all() for weight in clf.model_.get_weights())
@@ -587,7 +670,7 @@ def test_divergence_in_partial_fit_keeps_the_previous_weights(make_clf, X, y, mo
 def test_keyboard_interrupt_ends_training_with_the_best_weights_so_far(make_clf, X, y, monkeypatch):
     failing_epochs(monkeypatch, after=4, failure="interrupt")
     clf = make_clf(max_iter=20)
-    with pytest.warns(UserWarning, match="interrupted .* at iteration 4.*iteration 4, the best"):
+    with pytest.warns(UserWarning, match="interrupted .* after 4 epochs.*epoch 3, the best"):
         clf.fit(X, y)
     assert clf.n_iter_ == 4 and len(clf.history_["loss"]) == 4
     monkeypatch.undo()
@@ -613,7 +696,7 @@ class EpochLines:
     # Standard output, counting the lines verbose=2 prints once per epoch.
     epochs = 0
     def write(self, text):
-        self.epochs += text.count("Iteration ")
+        self.epochs += text.count("Epoch ")
     def flush(self):
         pass
 

@@ -185,6 +185,11 @@ def _stop_message(stopped, n_iter, best_epoch):
     )
 
 
+def _lowest(losses):
+    """The lowest finite loss of ``losses`` (NaN if none: training diverged at once)."""
+    return min((loss for loss in losses if np.isfinite(loss)), default=np.nan)
+
+
 def _state_counting_epochs_from_0(state):
     """A fitted state as this skgrn exports it, from one exported before epochs
     were numbered from 0 (as the rows of ``history_``): that one has no
@@ -198,7 +203,7 @@ def _state_counting_epochs_from_0(state):
     validated = "best_validation_loss_" in state
     # The scores of the epochs were not kept; best_validation_score_ was.
     state["validation_scores_"] = None
-    state["best_loss_"] = None if validated else min(state["loss_curve_"], default=None)
+    state["best_loss_"] = None if validated else _lowest(state["loss_curve_"])
     if "best_epoch_" in state:
         state["best_epoch_"] -= 1
     return state
@@ -634,7 +639,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self.loss_curve_ = list(result.history["objective"])
         validated = fit.validation is not None
         self.validation_scores_ = list(result.history["val_score"]) if validated else None
-        self.best_loss_ = None if validated else min(self.loss_curve_)
+        self.best_loss_ = None if validated else _lowest(self.loss_curve_)
         if fit.spec.variable_selection:
             self.feature_importances_ = self._feature_importances(fit.X, fit.row_weight)
         else:

@@ -632,6 +632,7 @@ def test_huge_learning_rate_diverges_with_a_warning_and_keeps_finite_weights():
     with pytest.warns(RuntimeWarning, match="diverged in epoch 0 .*weights training started"):
         reg.fit(X, X[:, 0])
     assert reg.n_iter_ == 1 and np.isnan(reg.history_["loss"][-1])
+    assert np.isnan(reg.best_loss_) and not hasattr(reg, "best_epoch_")
     assert np.isfinite(reg.predict(X)).all()
     # The weights are the initial ones: the same as a fit that trains for zero epochs would keep.
     reference = GRNRegressor(learning_rate_init=1e-30, max_iter=1, random_state=0)

@@ -216,8 +216,8 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         With ``variable_selection=True``: the network's selection weight of
         each column, averaged over the rows of the last ``fit`` or
         ``partial_fit`` call (with their sample weights). Non-negative, one
-        value per column of ``X`` (a categorical column or a column with
-        missing values counts once), summing to 1.
+        value per column of ``X`` (a categorical column, a column with
+        missing values or a date column counts once), summing to 1.
     n_iter_ : int
         Number of epochs run.
     t_ : int

@@ -538,8 +538,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 table, y_val, sample_weight_val, first_call=False, classes=None, name="y_val"
             )
             X_encoded = layout.encode(table)
-        except ValueError as error:
-            raise ValueError(f"The validation set (X_val, y_val) is not usable: {error}") from error
+        except (ValueError, TypeError) as error:
+            # A column of the wrong type (a date column given text) is a TypeError.
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            raise kind(f"The validation set (X_val, y_val) is not usable: {error}") from error
         # Class weights apply to the validation rows as to the internal split's; the
         # rule that training needs two classes does not (incremental=True skips it).
         weight = self._target_sample_weight(y_val, weight, incremental=True)

@@ -654,6 +654,10 @@ def _numeric_values(values, label):
     """``values`` as a float64 array with NaN for missing; inf and non-numbers refused."""
     if isinstance(values, pd.Series):
         is_object = pdtypes.is_object_dtype(values.dtype)
+        if _date_kind(values) is not None:  # at predict: date columns are dates at fit
+            raise TypeError(
+                f"{label.capitalize()} has dtype {values.dtype}, but held numbers at fit."
+            )
         if not is_object and not pdtypes.is_numeric_dtype(values.dtype):
             raise TypeError(
                 f"{label.capitalize()} has dtype {values.dtype}, which is not numeric; "

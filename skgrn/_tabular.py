@@ -427,9 +427,9 @@ class TableLayout:
         """
         if features is None:
             features = range(len(self.numeric))
-        labels = [self.numeric[index].label for index in features]
         if not self.dates:
             positions = self._positions("numeric")
+            labels = [self.numeric[index].label for index in features]
             return _numeric_matrix(X, [positions[index] for index in features], labels)
         matrix = np.empty((X.shape[0], len(self.numeric)))
         plain = [(position, out[0]) for position, date, out in self._numeric_sources() if not date]

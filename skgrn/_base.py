@@ -568,8 +568,10 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
                 table, y_val, sample_weight_val, first_call=False, classes=None, name="y_val"
             )
             X_encoded = layout.encode(table)
-        except ValueError as error:
-            raise ValueError(f"The validation set (X_val, y_val) is not usable: {error}") from error
+        except (ValueError, TypeError) as error:
+            # A column of the wrong type (a date column given text) is a TypeError.
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            raise kind(f"The validation set (X_val, y_val) is not usable: {error}") from error
         # Class weights apply to the validation rows as to the internal split's; the
         # rule that training needs two classes does not (incremental=True skips it).
         weight = self._target_sample_weight(y_val, weight, incremental=True)
@@ -668,8 +670,11 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         """The mean selection weight of each table column over the encoded rows ``X``."""
         weights = selection_weights(self.model_, X, self._spec.chunk_rows)
         importances = np.zeros(self.n_features_in_)
-        importances[self._layout.variable_positions] = np.average(
-            weights.astype(np.float64), axis=0, weights=sample_weight
+        # A date column is several variables: its importance is their sum.
+        np.add.at(
+            importances,
+            self._layout.variable_positions,
+            np.average(weights.astype(np.float64), axis=0, weights=sample_weight),
         )
         # Each row's weights sum to 1 up to rounding; so does their average.
         return importances / importances.sum()
@@ -801,7 +806,8 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             One column per column of ``X``, named as in the fitted table
             (``x0``, ``x1``, ... without names), and ``X``'s index when it
             is a DataFrame. Non-negative; each row sums to 1. A categorical
-            column or a column with missing values counts once; a column the
+            column or a column with missing values counts once, a date
+            column once (the sum of its features' weights); a column the
             network does not read gets 0.
         """
         check_is_fitted(self)
@@ -809,7 +815,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         encoded = self._layout.encode(table)
         weights = np.zeros((encoded.shape[0], self.n_features_in_))
         variables = selection_weights(self.model_, encoded, self._spec.chunk_rows)
-        weights[:, self._layout.variable_positions] = variables
+        np.add.at(weights.T, self._layout.variable_positions, variables.T)  # dates: a sum
         weights /= weights.sum(axis=1, keepdims=True)  # 1 up to the network's rounding
         names = getattr(self, "feature_names_in_", None)
         if names is None:

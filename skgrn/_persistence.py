@@ -42,7 +42,13 @@ import pandas as pd
 import sklearn
 
 from skgrn._network import NetworkSpec, weights_of
-from skgrn._tabular import CategoricalColumn, NumericColumn, TableLayout, TargetMeans
+from skgrn._tabular import (
+    CategoricalColumn,
+    DateColumn,
+    NumericColumn,
+    TableLayout,
+    TargetMeans,
+)
 from skgrn._version import __version__, check_version
 from skgrn.classifier import GRNClassifier
 from skgrn.layers import GroupedDense
@@ -56,7 +62,14 @@ _MEMBERS = {1: {_HEADER, _ARRAYS, _MODEL}, 2: {_HEADER, _ARRAYS}}
 _ESTIMATORS = {cls.__name__: cls for cls in (GRNClassifier, GRNRegressor)}
 _CLASSES = {
     cls.__name__: cls
-    for cls in (TableLayout, NumericColumn, CategoricalColumn, TargetMeans, NetworkSpec)
+    for cls in (
+        TableLayout,
+        NumericColumn,
+        CategoricalColumn,
+        TargetMeans,
+        DateColumn,
+        NetworkSpec,
+    )
 }
 #: Format 1 also stored a classifier's LabelBinarizer, attribute by attribute; it
 #: is read as a namespace of those attributes, from which the classifier takes

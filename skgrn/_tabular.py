@@ -44,6 +44,16 @@ For the network's numeric embeddings (see :mod:`skgrn._embeddings`), each
 numeric column also keeps the edges of its quantile bins, in the scaled
 units the network reads: weighted quantiles at evenly spaced levels, so that
 integer weights give the edges of repeated rows, with repeated values merged.
+
+Datetime columns (naive or time-zone aware) and timedelta columns of a
+DataFrame become a few numeric columns each, learned at fit (a
+:class:`DateColumn`): a datetime its days since 1970 (from the UTC instant
+where it has a zone) and those of its calendar parts (:data:`CALENDAR_PARTS`,
+read in the column's own zone) that vary in the training rows, a timedelta its
+seconds. From there they are numeric columns like the others: scaled, binned,
+given an indicator where values are missing (``NaT``), and target means. They
+follow one another in :attr:`TableLayout.numeric` where their column stands
+in the table.
 """
 
 from dataclasses import dataclass, field
@@ -73,6 +83,10 @@ TARGET_MIN_VALUES = 10
 TARGET_ROWS_PER_VALUE = 5
 #: Folds of the cross-fitted target means.
 TARGET_FOLDS = 5
+#: The calendar parts a datetime column may give besides its days since 1970,
+#: each kept where it varies in the training rows, the weekday only where the
+#: day of the month varies too (see :func:`date_features`).
+CALENDAR_PARTS = ("year", "month", "day", "weekday", "day of year", "hour")
 #: Most rows handled at once wherever a table is taken in pieces: encoding its
 #: numeric columns (bounding the float64 working copies) and running a network
 #: over it (skgrn._network.MAX_CHUNK_ROWS).
@@ -207,11 +221,128 @@ class CategoricalColumn:
         return state
 
 
+#: What a date column is at fit, as messages name it, by its kind and whether it
+#: has a time zone.
+_DATE_DESCRIPTIONS = {
+    ("datetime", False): "naive datetimes (dtype datetime64 without a time zone)",
+    ("datetime", True): "time-zone aware datetimes (dtype datetime64 with a time zone)",
+    ("timedelta", False): "timedeltas (dtype timedelta64)",
+}
+
+
+@dataclass
+class DateColumn:
+    """A datetime or timedelta column and the numeric features it gives: its
+    entries of :attr:`TableLayout.numeric`, in the order of ``features``."""
+
+    label: str
+    kind: str  # "datetime" or "timedelta"
+    timezone: object  # an aware column's zone (its name, as str gives it), else None
+    features: tuple  # the names of its features, e.g. ("days since 1970", "month")
+
+    def feature_label(self, feature):
+        """How messages name one of its features: ``column 'when' (month)``."""
+        return f"{self.label} ({feature})"
+
+    def check(self, values):
+        """Refuse ``values``, the column at predict, unless it holds what was fitted."""
+        if _date_kind(values) != self.kind or (
+            self.kind == "datetime" and (values.dt.tz is None) != (self.timezone is None)
+        ):
+            convert = (
+                "pd.to_timedelta"
+                if self.kind == "timedelta"
+                else "pd.to_datetime, Series.dt.tz_localize or Series.dt.tz_convert"
+            )
+            raise TypeError(
+                f"{self.label.capitalize()} held "
+                f"{_DATE_DESCRIPTIONS[self.kind, self.timezone is not None]} at fit, but now "
+                f"has dtype {values.dtype}; convert it as at fit ({convert})."
+            )
+
+    def encode(self, values):
+        """Its features of ``values`` (checked by :meth:`check`): a float64 matrix."""
+        return date_features(values, self.features, self.timezone)
+
+
+def _date_kind(values):
+    """``"datetime"`` or ``"timedelta"`` for a Series of that dtype, else None."""
+    if not isinstance(values, pd.Series):
+        return None
+    if pdtypes.is_datetime64_any_dtype(values.dtype):
+        return "datetime"
+    if pdtypes.is_timedelta64_dtype(values.dtype):
+        return "timedelta"
+    return None
+
+
+def _days_since_1970(values):
+    """Days since 1970-01-01 as a float; an aware column's from its UTC instant."""
+    if values.dt.tz is not None:
+        values = values.dt.tz_convert(None)
+    return (values.to_numpy() - np.datetime64(0, "s")) / np.timedelta64(1, "D")
+
+
+def _time_of_day(values):
+    """Hours since midnight, minutes and seconds as fractions."""
+    return values.dt.hour + values.dt.minute / 60 + values.dt.second / 3600
+
+
+#: How each feature of a date column is read from the Series (a datetime one in its
+#: own zone).
+_DATE_FEATURES = {
+    "days since 1970": _days_since_1970,
+    "seconds": lambda values: values.to_numpy() / np.timedelta64(1, "s"),
+    "year": lambda values: values.dt.year,
+    "month": lambda values: values.dt.month,
+    "day": lambda values: values.dt.day,
+    "weekday": lambda values: values.dt.day_of_week,  # Monday 0
+    "day of year": lambda values: values.dt.day_of_year,
+    "hour": _time_of_day,
+}
+
+
+def date_features(values, features, timezone=None):
+    """The float64 matrix of ``features`` (names of :data:`_DATE_FEATURES`) of the
+    datetime or timedelta Series ``values``, a column per feature, NaN where a
+    value is missing (``NaT``). Calendar parts of an aware column are read in
+    ``timezone``, the fitted zone, whatever the zone of ``values``."""
+    if timezone is not None:
+        values = values.dt.tz_convert(timezone)
+    matrix = np.empty((len(values), len(features)))
+    for out, feature in enumerate(features):
+        column = _DATE_FEATURES[feature](values)
+        if isinstance(column, pd.Series):
+            column = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        matrix[:, out] = column
+    return matrix
+
+
+def _learn_date_column(values, label, kind, positive):
+    """The :class:`DateColumn` of a training column: its elapsed time, and the
+    calendar parts that vary over the rows of positive weight."""
+    if kind == "timedelta":
+        return DateColumn(label=label, kind=kind, timezone=None, features=("seconds",))
+    timezone = None if values.dt.tz is None else str(values.dt.tz)
+    parts = date_features(values[positive], CALENDAR_PARTS, timezone)
+    varies = np.nanmin(parts, axis=0, initial=np.inf) < np.nanmax(parts, axis=0, initial=-np.inf)
+    kept = [part for part, keep in zip(CALENDAR_PARTS, varies, strict=True) if keep]
+    if "day" not in kept and "weekday" in kept:
+        # Dates to the month: their weekdays are those of the months' first days.
+        kept.remove("weekday")
+    return DateColumn(
+        label=label, kind=kind, timezone=timezone, features=("days since 1970", *kept)
+    )
+
+
 @dataclass
 class TableLayout:
     """The columns of the training table and how to encode them.
 
-    ``kinds[i]`` is ``"numeric"`` or ``"categorical"`` for column ``i``.
+    ``kinds[i]`` is ``"numeric"``, ``"categorical"``, ``"datetime"`` or
+    ``"timedelta"`` for column ``i``. ``numeric`` holds a NumericColumn for
+    each numeric column and for each feature of each date column, in column
+    order.
     """
 
     kinds: list
@@ -219,10 +350,11 @@ class TableLayout:
     categorical: list = field(default_factory=list)  # CategoricalColumn, in column order
     dtype: str = "float64"  # what the network computes in
     target_means: list = field(default_factory=list)  # TargetMeans, in column order
+    dates: list = field(default_factory=list)  # DateColumn, in column order
 
     def __setstate__(self, state):
-        # Layouts pickled before target means existed have none.
-        self.__dict__.update({"target_means": [], **state})
+        # Layouts pickled before target means and date columns existed have none.
+        self.__dict__.update({"target_means": [], "dates": [], **state})
 
     @property
     def n_target_columns(self):
@@ -262,12 +394,60 @@ class TableLayout:
 
     @property
     def variable_positions(self):
-        """For each variable of the network (numeric columns, then categorical ones),
-        the position of its column in the table."""
-        kinds = np.array(self.kinds)
-        return np.concatenate(
-            [np.flatnonzero(kinds == "numeric"), np.flatnonzero(kinds == "categorical")]
+        """For each variable of the network (numeric columns and the features of
+        date columns, then categorical columns), the position of its column in
+        the table: a date column's once per feature."""
+        return np.array(
+            [position for position, _, features in self._numeric_sources() for _ in features]
+            + self._positions("categorical"),
+            dtype=np.intp,
         )
+
+    def _numeric_sources(self):
+        """``(position, date, features)`` for each numeric or date column, in table
+        order: its position in the table, its DateColumn (None for a numeric
+        column) and the slice of :attr:`numeric` that it fills."""
+        dates = iter(self.dates)
+        sources, start = [], 0
+        for position, kind in enumerate(self.kinds):
+            if kind == "categorical":
+                continue
+            date = None if kind == "numeric" else next(dates)
+            width = 1 if date is None else len(date.features)
+            sources.append((position, date, range(start, start + width)))
+            start += width
+        return sources
+
+    def _numeric_features(self, X, features=None):
+        """The numeric features of the rows of ``X`` (all, or those at the indices
+        ``features`` of :attr:`numeric`) as a float64 matrix, NaN for missing.
+
+        Numeric columns are read together (:func:`_numeric_matrix`); each date
+        column gives its features by :meth:`DateColumn.encode`.
+        """
+        if features is None:
+            features = range(len(self.numeric))
+        if not self.dates:
+            positions = self._positions("numeric")
+            labels = [self.numeric[index].label for index in features]
+            return _numeric_matrix(X, [positions[index] for index in features], labels)
+        matrix = np.empty((X.shape[0], len(self.numeric)))
+        plain = [(position, out[0]) for position, date, out in self._numeric_sources() if not date]
+        if plain:
+            positions, outs = zip(*plain, strict=True)
+            matrix[:, list(outs)] = _numeric_matrix(
+                X, list(positions), [self.numeric[out].label for out in outs]
+            )
+        for position, date, out in self._numeric_sources():
+            if date is not None:
+                matrix[:, out.start : out.stop] = date.encode(_column(X, position))
+        return matrix[:, list(features)]
+
+    def _check_dates(self, X):
+        """Refuse ``X`` unless each date column holds what it held at fit."""
+        for position, date, _ in self._numeric_sources():
+            if date is not None:
+                date.check(_column(X, position))
 
     @property
     def n_encoded(self):
@@ -282,19 +462,18 @@ class TableLayout:
         (training rows: their encoded targets, weights and folds) each row's
         value's mean over the rows of ``X`` in the other folds.
         """
-        if isinstance(X, pd.DataFrame) and X.shape[0] <= FEW_ROWS and cross_fit is None:
+        few_rows = isinstance(X, pd.DataFrame) and X.shape[0] <= FEW_ROWS
+        if few_rows and cross_fit is None and not self.dates:
             encoded = self._encode_few_rows(X)
             if encoded is not None:
                 return encoded
+        self._check_dates(X)
         encoded = aligned_empty((X.shape[0], self.n_encoded), self.dtype)
-        numeric_positions = self._positions("numeric")
         categorical_positions = self._positions("categorical")
         if self.numeric:
-            labels = [column.label for column in self.numeric]
             for start in range(0, X.shape[0], CHUNK_ROWS):
                 rows = slice(start, start + CHUNK_ROWS)
-                values = _numeric_matrix(_rows(X, rows), numeric_positions, labels)
-                self._scale_numbers(values, encoded, rows)
+                self._scale_numbers(self._numeric_features(_rows(X, rows)), encoded, rows)
         for out, (position, column) in enumerate(
             zip(categorical_positions, self.categorical, strict=True), start=self.n_numeric
         ):
@@ -321,7 +500,9 @@ class TableLayout:
         step and text categories are found in a dict. It applies when every
         numeric column has a numeric dtype and holds no ``pd.NA``, and every
         categorical column was fitted on text or booleans; other frames take
-        the general path, which also says what is wrong with bad values.
+        the general path, which also says what is wrong with bad values. Tables
+        with date columns take the general path, whose reading of a date column
+        costs little more than this one's would.
         """
         numeric_positions = self._positions("numeric")
         categorical_positions = self._positions("categorical")
@@ -371,17 +552,14 @@ class TableLayout:
     def _encode_target_means(self, X, encoded, cross_fit, numbers=None):
         """Fill the target means' columns of ``encoded`` (see :meth:`encode`);
         ``numbers``, the numeric columns already read, where there are."""
-        numeric_positions = self._positions("numeric")
         out = len(self.numeric)
         for means in self.target_means:
-            position = numeric_positions[means.column]
-            label = self.numeric[means.column].label
             if numbers is not None:
                 index = means.index(numbers[:, means.column])
             else:
                 index = np.concatenate(
                     [
-                        means.index(_numeric_matrix(_rows(X, rows), [position], [label])[:, 0])
+                        means.index(self._numeric_features(_rows(X, rows), [means.column])[:, 0])
                         for rows in (
                             slice(start, start + CHUNK_ROWS)
                             for start in range(0, X.shape[0], CHUNK_ROWS)
@@ -442,6 +620,11 @@ def as_table(X):
             )
         return X
     X = check_array(X, dtype=None, ensure_all_finite=False)
+    if X.dtype.kind in "mM":
+        raise TypeError(
+            f"X is a NumPy array of dtype {X.dtype}; pass its dates as a column of a "
+            "pandas DataFrame, where datetime and timedelta columns become numeric features."
+        )
     if X.dtype.kind not in "biufO":
         # Fixed-width strings (dtype "<U..."): let columns be inferred as from objects.
         X = X.astype(object)
@@ -471,6 +654,10 @@ def _numeric_values(values, label):
     """``values`` as a float64 array with NaN for missing; inf and non-numbers refused."""
     if isinstance(values, pd.Series):
         is_object = pdtypes.is_object_dtype(values.dtype)
+        if _date_kind(values) is not None:  # at predict: date columns are dates at fit
+            raise TypeError(
+                f"{label.capitalize()} has dtype {values.dtype}, but held numbers at fit."
+            )
         if not is_object and not pdtypes.is_numeric_dtype(values.dtype):
             raise TypeError(
                 f"{label.capitalize()} has dtype {values.dtype}, which is not numeric; "
@@ -548,6 +735,9 @@ def _holds_text(values):
 
 
 def _kind_from_dtype(values):
+    date_kind = _date_kind(values)
+    if date_kind is not None:
+        return date_kind
     if isinstance(values, pd.Series):
         dtype = values.dtype
         if isinstance(dtype, pd.CategoricalDtype) or pdtypes.is_bool_dtype(dtype):
@@ -565,12 +755,18 @@ def _kind_from_dtype(values):
 
 
 def _column_kinds(X, categorical_features):
-    """``"numeric"`` or ``"categorical"`` for each column of ``X``."""
+    """``"numeric"``, ``"categorical"``, ``"datetime"`` or ``"timedelta"`` for each
+    column of ``X``. Columns not declared categorical are numeric, or dates where
+    their dtype says so."""
     n_columns = X.shape[1]
-    if categorical_features is None:
-        return ["numeric"] * n_columns
     if isinstance(categorical_features, str) and categorical_features == "from_dtype":
         return [_kind_from_dtype(_column(X, i)) for i in range(n_columns)]
+    undeclared = [
+        _date_kind(_column(X, i)) or "numeric" if isinstance(X, pd.DataFrame) else "numeric"
+        for i in range(n_columns)
+    ]
+    if categorical_features is None:
+        return undeclared
 
     declared = np.asarray(categorical_features)
     if declared.ndim != 1:
@@ -608,7 +804,7 @@ def _column_kinds(X, categorical_features):
             "categorical_features must be 'from_dtype', None, or an array of column names, "
             f"indices or a boolean mask; got dtype {declared.dtype}."
         )
-    kinds = ["numeric"] * n_columns
+    kinds = undeclared
     for position in positions:
         kinds[int(position)] = "categorical"
     return kinds
@@ -627,26 +823,32 @@ def learn_layout(X, sample_weight, categorical_features, n_bins=0, targets=None)
     positive = sample_weight > 0
     layout = TableLayout(kinds=kinds, dtype=_float_dtype(X))
     repeating = {}  # numeric column -> its values, for the target means
+
+    def add_numeric(values, label):
+        present = positive & ~np.isnan(values)
+        center, spread = _robust_location_scale(values[present], sample_weight[present])
+        column = NumericColumn(
+            label=label,
+            center=center,
+            spread=spread,
+            has_indicator=bool(np.isnan(values[positive]).any()),
+        )
+        if n_bins:
+            column.bin_edges = _bin_edges(column, values[present], sample_weight[present], n_bins)
+        if targets is not None and _values_repeat(values[present], sample_weight[present]):
+            repeating[len(layout.numeric)] = values
+        layout.numeric.append(column)
+
     for position, kind in enumerate(kinds):
         label = _column_label(X, position)
         values = _column(X, position)
         if kind == "numeric":
-            values = _numeric_values(values, label)
-            present = positive & ~np.isnan(values)
-            center, spread = _robust_location_scale(values[present], sample_weight[present])
-            column = NumericColumn(
-                label=label,
-                center=center,
-                spread=spread,
-                has_indicator=bool(np.isnan(values[positive]).any()),
-            )
-            if n_bins:
-                column.bin_edges = _bin_edges(
-                    column, values[present], sample_weight[present], n_bins
-                )
-            if targets is not None and _values_repeat(values[present], sample_weight[present]):
-                repeating[len(layout.numeric)] = values
-            layout.numeric.append(column)
+            add_numeric(_numeric_values(values, label), label)
+        elif kind in ("datetime", "timedelta"):
+            date = _learn_date_column(values, label, kind, positive)
+            layout.dates.append(date)
+            for feature, feature_values in zip(date.features, date.encode(values).T, strict=True):
+                add_numeric(feature_values, date.feature_label(feature))
         else:
             values = pd.Series(np.asarray(values, dtype=object))
             present = positive & ~values.isna().to_numpy()

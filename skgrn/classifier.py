@@ -52,17 +52,21 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         Which columns of ``X`` are categorical. ``"from_dtype"`` takes the
         DataFrame columns of dtype ``category``, ``bool``, ``string`` and
         ``object`` columns holding strings or booleans, and the columns of an
-        object array that hold strings; other columns are numeric. Column
-        names, indices or a boolean mask declare the categorical columns
-        explicitly (the others must then be numeric); ``None`` makes every
-        column numeric. Categorical columns get a learned embedding of
-        ``min(16, round(1.6 * n ** 0.56))`` values, ``n`` being the number of
-        categories plus two codes for "unknown" (categories not seen at fit,
-        or seen in a single training row) and "missing". There is no limit on
-        the number of categories. Numeric columns are scaled by their median
-        and interquartile range learned at fit, with values beyond three
-        robust deviations compressed logarithmically; their missing values
-        become the median plus a missing-value indicator.
+        object array that hold strings; other columns are numeric, or dates.
+        Column names, indices or a boolean mask declare the categorical
+        columns explicitly (the others must then be numeric or dates);
+        ``None`` makes every column numeric or a date. Categorical columns get
+        a learned embedding of ``min(16, round(1.6 * n ** 0.56))`` values,
+        ``n`` being the number of categories plus two codes for "unknown"
+        (categories not seen at fit, or seen in a single training row) and
+        "missing". There is no limit on the number of categories. Numeric
+        columns are scaled by their median and interquartile range learned at
+        fit, with values beyond three robust deviations compressed
+        logarithmically; their missing values become the median plus a
+        missing-value indicator. A DataFrame's datetime column (naive or
+        aware) becomes numeric columns: its days since 1970 and its calendar
+        parts that vary at fit (year, month, day, weekday, day of year, hour);
+        a timedelta column its seconds.
     n_blocks : int or "auto", default="auto"
         Number of stacked gated residual network blocks. ``"auto"`` is 1
         under 2,000 training rows, where a second block over-fitted the
@@ -230,8 +234,8 @@ class GRNClassifier(ClassifierMixin, BaseGRN):
         With ``variable_selection=True``: the network's selection weight of
         each column, averaged over the rows of the last ``fit`` or
         ``partial_fit`` call (with their sample weights). Non-negative, one
-        value per column of ``X`` (a categorical column or a column with
-        missing values counts once), summing to 1.
+        value per column of ``X`` (a categorical column, a column with
+        missing values or a date column counts once), summing to 1.
     n_iter_ : int
         Number of epochs run.
     t_ : int

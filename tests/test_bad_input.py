@@ -24,6 +24,12 @@ Y_CLF = (X[:, 0] > 0).astype(int)
 FRAME = pd.DataFrame(X, columns=["a", "b", "c", "d"])
 LABELS = pd.Series(np.where(Y_CLF == 1, "yes", "no"))
 ROWS = np.arange(60)
+# A naive datetime, an aware datetime and a timedelta column beside FRAME's.
+DATED = FRAME.assign(
+    when=pd.Timestamp("2021-01-01") + pd.to_timedelta(ROWS * 7, "h"),
+    zoned=pd.date_range("2021-01-01", periods=60, freq="D", tz="Europe/Paris"),
+    wait=pd.to_timedelta(ROWS, "min"),
+)
 MISSING_Y = r"target y has missing values \(NaN, None or pd.NA\) in 1 of 60 rows"
 
 
@@ -54,6 +60,11 @@ def regressor():
 
 
 @pytest.fixture(scope="module")
+def dated_regressor():
+    return fit_quietly(GRNRegressor(**QUICK_FIT), DATED, Y_REG)
+
+
+@pytest.fixture(scope="module")
 def frame_regressor():
     return fit_quietly(GRNRegressor(**QUICK_FIT), FRAME, Y_REG)
 
@@ -81,6 +92,14 @@ BAD_FIT = {
         "[Cc]olumn 1 holds values that are not numbers",
     ),
     "X sparse": (GRNRegressor, sp.csr_matrix(X), Y_REG, {}, TypeError, "toarray"),
+    "X a NumPy array of datetimes": (
+        GRNRegressor,
+        DATED[["when"]].to_numpy(),
+        Y_REG,
+        {},
+        TypeError,
+        "NumPy array of dtype datetime64.*pass its dates as a column of a pandas DataFrame",
+    ),
     "X no columns": (GRNRegressor, np.empty((60, 0)), Y_REG, {}, ValueError, "0 feature"),
     "y wrong length": (GRNRegressor, X, Y_REG[:-1], {}, ValueError, "inconsistent numbers"),
     "y NaN": (GRNRegressor, X, with_value(Y_REG, np.nan, 3), {}, ValueError, MISSING_Y),
@@ -179,6 +198,14 @@ BAD_FIT = {
         {"X_val": FRAME.rename(columns={"a": "z"}), "y_val": Y_REG},
         ValueError,
         "not usable: The feature names should match",
+    ),
+    "X_val with text in a date column": (
+        GRNRegressor(early_stopping=True, **QUICK_FIT),
+        DATED,
+        Y_REG,
+        {"X_val": DATED.assign(when=DATED["when"].astype(str)), "y_val": Y_REG},
+        TypeError,
+        "not usable: Column 'when' held naive datetimes .* at fit, but now has dtype str",
     ),
     "y_val with a missing value": (
         GRNRegressor,
@@ -360,6 +387,41 @@ def test_dataframes_that_differ_from_the_training_one_are_refused(frame_regresso
     with pytest.raises(error, match=pattern):
         frame_regressor.predict(X_bad)
     np.testing.assert_array_equal(frame_regressor.predict(FRAME), before)
+
+
+BAD_DATES = {
+    "naive dates given a time zone": (
+        DATED.assign(when=DATED["when"].dt.tz_localize("UTC")),
+        "Column 'when' held naive datetimes .* now has dtype datetime64\\[.*, UTC\\]",
+    ),
+    "aware dates given without one": (
+        DATED.assign(zoned=DATED["zoned"].dt.tz_localize(None)),
+        "Column 'zoned' held time-zone aware datetimes .* now has dtype datetime64",
+    ),
+    "dates given as text": (
+        DATED.assign(when=DATED["when"].astype(str)),
+        "Column 'when' held naive datetimes .* now has dtype str",
+    ),
+    "durations given as numbers": (
+        DATED.assign(wait=DATED["wait"].dt.total_seconds()),
+        "Column 'wait' held timedeltas .* now has dtype float64.*pd.to_timedelta",
+    ),
+    "dates in a numeric column": (
+        DATED.assign(a=DATED["when"]),
+        "Column 'a' has dtype datetime64.*, but held numbers at fit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_DATES)
+def test_date_columns_of_another_kind_are_refused(dated_regressor, case, monkeypatch):
+    X_bad, pattern = BAD_DATES[case]
+    before = dated_regressor.predict(DATED)
+    with monkeypatch.context() as patched:
+        forbid_tensorflow_work(patched)
+        with pytest.raises(TypeError, match=pattern):
+            dated_regressor.predict(X_bad)
+    np.testing.assert_array_equal(dated_regressor.predict(DATED), before)
 
 
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])

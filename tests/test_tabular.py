@@ -2,6 +2,7 @@
 ``categorical_features`` parameter, and the column layout learned at fit
 (see skgrn/_tabular.py)."""
 
+import pickle
 from functools import partial
 
 import joblib
@@ -12,8 +13,11 @@ import pytest
 from helpers import ON_TENSORFLOW, fit_quietly
 from sklearn.metrics import accuracy_score, r2_score
 
+import skgrn
 import skgrn._base
+import skgrn._tabular
 from skgrn import GRNClassifier, GRNRegressor
+from skgrn._network import selection_weights as network_selection_weights
 from skgrn._network import to_numpy
 from skgrn._tabular import _FIRST_CATEGORY_CODE as _FIRST_CODE
 from skgrn._tabular import (
@@ -21,6 +25,7 @@ from skgrn._tabular import (
     MISSING_CODE,
     UNKNOWN_CODE,
     as_table,
+    date_features,
     embedding_dim,
     embedding_rows,
     learn_layout,
@@ -798,3 +803,232 @@ def test_a_few_rows_encode_bit_for_bit_as_the_general_path():
     # Infinity is refused as on the general path, naming the column.
     with pytest.raises(ValueError, match="height"):
         layout.encode(later.iloc[[0]].assign(height=np.inf))
+
+
+# -- date columns ---------------------------------------------------------------------
+def make_dated_frame(n_rows, seed):
+    """A naive datetime column over two years, with missing values; an aware one of
+    dates at local midnight in one year; a timedelta column, with missing values;
+    and a numeric one."""
+    rng = np.random.RandomState(seed)
+    when = pd.Series(
+        pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.randint(0, 2 * 365 * 24, n_rows), "h")
+    )
+    when[rng.rand(n_rows) < 0.1] = pd.NaT
+    # Local midnights, at 22:00 or 23:00 UTC (summer time).
+    zoned = pd.Series(
+        pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.randint(0, 365, n_rows), "D")
+    )
+    zoned = zoned.dt.tz_localize("Europe/Paris")
+    wait = pd.Series(pd.to_timedelta(rng.exponential(30, n_rows), "min"))
+    wait[rng.rand(n_rows) < 0.1] = pd.NaT
+    return pd.DataFrame({"when": when, "zoned": zoned, "wait": wait, "x": rng.randn(n_rows)})
+
+
+def dated_target(frame):
+    """Later in the day, at weekends and after a longer wait: more."""
+    when = frame["when"]
+    return (
+        (when.dt.hour / 12).fillna(1).to_numpy()
+        + (when.dt.day_of_week >= 5).to_numpy()
+        + np.log1p(frame["wait"].dt.total_seconds().fillna(60).to_numpy())
+        + 0.1 * frame["x"].to_numpy()
+    )
+
+
+DATED_FEATURES = {
+    "when": ("days since 1970", "year", "month", "day", "weekday", "day of year", "hour"),
+    # Local midnights of one year: neither the year nor the (local) hour varies.
+    "zoned": ("days since 1970", "month", "day", "weekday", "day of year"),
+    "wait": ("seconds",),
+}
+
+
+@pytest.fixture(scope="module")
+def dated():
+    return make_dated_frame(N_ROWS, seed=0)
+
+
+@pytest.fixture(scope="module")
+def dated_layout(dated):
+    return learn_layout(as_table(dated), np.ones(len(dated)), "from_dtype", n_bins=8)
+
+
+def test_date_columns_become_the_numeric_features_that_vary(dated_layout):
+    layout = dated_layout
+    assert layout.kinds == ["datetime", "datetime", "timedelta", "numeric"]
+    assert {date.label: date.features for date in layout.dates} == {
+        f"column {name!r}": features for name, features in DATED_FEATURES.items()
+    }
+    assert [date.timezone for date in layout.dates] == [None, "Europe/Paris", None]
+    assert [column.label for column in layout.numeric] == [
+        f"column {name!r} ({feature})"
+        for name, features in DATED_FEATURES.items()
+        for feature in features
+    ] + ["column 'x'"]
+    # Each feature is a numeric column of its own: scaled, binned, one variable each.
+    assert all(len(column.bin_edges) >= 2 for column in layout.numeric)
+    assert layout.variable_positions.tolist() == [0] * 7 + [1] * 5 + [2, 3]
+
+
+def test_missing_dates_are_missing_numbers(dated, dated_layout):
+    """NaT: the median of each of the column's features, plus its indicator."""
+    layout = dated_layout
+    encoded = layout.encode(dated)
+    first_indicator = len(layout.numeric) + layout.n_target_columns
+    for name, first, width in [("when", 0, 7), ("wait", 12, 1)]:
+        missing = dated[name].isna().to_numpy()
+        assert missing.any()
+        for feature in range(first, first + width):
+            assert layout.numeric[feature].has_indicator
+            indicator = first_indicator + layout.indicator_columns.index(feature)
+            np.testing.assert_array_equal(encoded[:, indicator], missing)
+            np.testing.assert_array_equal(encoded[missing, feature], 0.0)
+            assert (encoded[~missing, feature] != 0).any()
+    assert layout.n_indicators == 8  # "when" and "wait": none for "zoned" or "x"
+
+
+def test_date_features_are_elapsed_days_and_calendar_parts():
+    # A Sunday, the 73rd day of 2021.
+    naive = pd.Series(pd.to_datetime(["2021-03-14 15:30:00", None]))
+    features = ("days since 1970", "year", "month", "day", "weekday", "day of year", "hour")
+    days = (pd.Timestamp("2021-03-14 15:30") - pd.Timestamp("1970-01-01")) / pd.Timedelta("1D")
+    np.testing.assert_array_equal(
+        date_features(naive, features), [[days, 2021, 3, 14, 6, 73, 15.5], [np.nan] * 7]
+    )
+    # Aware: elapsed from the UTC instant, parts in the fitted zone (Monday morning in
+    # Tokyo), whatever the zone of the values.
+    aware = naive.dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+    np.testing.assert_array_equal(
+        date_features(aware, features, "Asia/Tokyo")[0], [days, 2021, 3, 15, 0, 74, 0.5]
+    )
+    wait = pd.Series(pd.to_timedelta(["1 day 00:00:30", None]))
+    np.testing.assert_array_equal(date_features(wait, ("seconds",)), [[86430.0], [np.nan]])
+
+
+@pytest.mark.parametrize(
+    "dates, features",
+    [
+        # Dates to the month: no day, so no weekday either (the first days').
+        (pd.date_range("2019-01-01", periods=30, freq="MS"), ("year", "month", "day of year")),
+        # Hours of one day.
+        (pd.date_range("2021-06-01", periods=24, freq="h"), ("hour",)),
+        # One date: only its days since 1970, constant.
+        (pd.DatetimeIndex(["2021-06-01"] * 10), ()),
+    ],
+    ids=["months", "hours", "constant"],
+)
+def test_calendar_parts_are_kept_only_where_they_vary(dates, features):
+    frame = pd.DataFrame({"when": dates})
+    layout = learn_layout(frame, np.ones(len(frame)), "from_dtype")
+    assert layout.dates[0].features == ("days since 1970", *features)
+
+
+def test_parts_that_vary_only_in_zero_weight_rows_are_dropped():
+    frame = pd.DataFrame({"when": pd.date_range("2021-06-01", periods=24, freq="h")})
+    weights = np.r_[np.ones(12), np.zeros(12)]
+    frame.loc[:11, "when"] = pd.Timestamp("2021-06-01 08:00")
+    assert learn_layout(frame, weights, "from_dtype").dates[0].features == ("days since 1970",)
+
+
+@pytest.mark.parametrize(
+    "categorical_features, kind",
+    [
+        ("from_dtype", "datetime"),
+        (None, "datetime"),
+        (["x"], "datetime"),
+        (["when"], "categorical"),
+    ],
+)
+def test_date_columns_are_dates_unless_declared_categorical(categorical_features, kind):
+    frame = pd.DataFrame({"when": pd.date_range("2021-01-01", periods=8, freq="D"), "x": 1.0})
+    frame["x"] = frame["x"].astype(str) if categorical_features == ["x"] else frame["x"]
+    layout = learn_layout(frame, np.ones(8), categorical_features)
+    assert layout.kinds[0] == kind
+    assert len(layout.dates) == (kind == "datetime")
+
+
+def test_a_few_dated_rows_encode_bit_for_bit_as_the_general_path(dated, dated_layout):
+    later = make_dated_frame(200, seed=1)
+    general = dated_layout.encode(later)
+    for rows in ([0], [5, 6], list(range(FEW_ROWS))):
+        np.testing.assert_array_equal(dated_layout.encode(later.iloc[rows]), general[rows])
+    # Chunks of the general path too.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(skgrn._tabular, "CHUNK_ROWS", 7)
+        np.testing.assert_array_equal(dated_layout.encode(later), general)
+
+
+def test_target_means_of_date_features():
+    """On large tables a repeating date feature (the hour) gets target means like
+    any repeating numeric column."""
+    frame = make_dated_frame(2000, seed=2)
+    targets = dated_target(frame)[:, None]
+    layout = learn_layout(as_table(frame), np.ones(2000), "from_dtype", targets=targets)
+    labels = {layout.numeric[means.column].label for means in layout.target_means}
+    assert {"column 'when' (hour)", "column 'zoned' (day)"} <= labels
+    general = layout.encode(frame)
+    np.testing.assert_array_equal(layout.encode(frame.iloc[[4]]), general[[4]])
+    hour = [
+        means for means in layout.target_means if "(hour)" in layout.numeric[means.column].label
+    ]
+    out = len(layout.numeric) + layout.target_means.index(hour[0])
+    late = (frame["when"].dt.hour >= 20).to_numpy()
+    early = (frame["when"].dt.hour < 4).to_numpy()
+    assert general[late, out].mean() > general[early, out].mean()
+
+
+@pytest.fixture(scope="module")
+def dated_reg(make_reg, dated):
+    return fit_quietly(make_reg(max_iter=5, variable_selection=True), dated, dated_target(dated))
+
+
+def test_dated_frame_fits_and_predicts(make_clf, dated, dated_reg):
+    assert np.isfinite(dated_reg.predict(dated)).all()
+    assert dated_reg.score(dated, dated_target(dated)) > -1
+    # An aware column given in another zone is the same instants.
+    moved = dated.assign(zoned=dated["zoned"].dt.tz_convert("Asia/Tokyo"))
+    np.testing.assert_array_equal(dated_reg.predict(moved), dated_reg.predict(dated))
+    y = np.where(dated_target(dated) > np.median(dated_target(dated)), "high", "low")
+    clf = make_clf(max_iter=2, early_stopping=True)
+    clf = fit_quietly(clf, dated, y, X_val=dated.iloc[:40], y_val=y[:40])
+    assert clf.predict_proba(dated.iloc[:1]).shape == (1, 2)
+
+
+def test_date_columns_count_once_in_importances_and_selection_weights(dated, dated_reg):
+    layout = dated_reg._layout
+    importances = dated_reg.feature_importances_
+    assert importances.shape == (4,)
+    assert importances.sum() == pytest.approx(1.0)
+    weights = dated_reg.selection_weights(dated.iloc[:20])
+    assert list(weights.columns) == ["when", "zoned", "wait", "x"]
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-6)
+    # A date column's weight is the sum of its features' weights.
+    variables = network_selection_weights(dated_reg.model_, layout.encode(dated.iloc[:20]), 64)
+    by_column = np.array(
+        [variables[:, layout.variable_positions == column].sum(axis=1) for column in range(4)]
+    ).T
+    np.testing.assert_allclose(
+        weights.to_numpy(), by_column / by_column.sum(1, keepdims=True), rtol=1e-5
+    )
+
+
+def test_dated_estimator_round_trips_through_save_and_pickle(dated, dated_reg, tmp_path):
+    path = tmp_path / "dated.skgrn"
+    skgrn.save(dated_reg, path)
+    later = make_dated_frame(30, seed=3)
+    for loaded in (skgrn.load(path), pickle.loads(pickle.dumps(dated_reg))):
+        assert loaded._layout.dates == dated_reg._layout.dates
+        np.testing.assert_array_equal(loaded.predict(later), dated_reg.predict(later))
+
+
+def test_continued_fits_keep_the_first_date_layout(make_reg, dated):
+    reg = make_reg(max_iter=2, warm_start=True)
+    fit_quietly(reg, dated, dated_target(dated))
+    layout = reg._layout
+    # Another year, whose dates alone would give other parts and other scales.
+    later = dated.assign(when=dated["when"] + pd.Timedelta(days=3650))
+    fit_quietly(reg, later, dated_target(later))
+    reg.partial_fit(later, dated_target(later))
+    assert reg._layout is layout
+    assert np.isfinite(reg.predict(later)).all()

@@ -445,6 +445,8 @@ class TableLayout:
 
     def _check_dates(self, X):
         """Refuse ``X`` unless each date column holds what it held at fit."""
+        if not self.dates:
+            return  # the common case, on every predict: no walk over the columns
         for position, date, _ in self._numeric_sources():
             if date is not None:
                 date.check(_column(X, position))
@@ -658,6 +660,11 @@ def _numeric_values(values, label):
             raise TypeError(
                 f"{label.capitalize()} has dtype {values.dtype}, but held numbers at fit."
             )
+        if isinstance(values.dtype, pd.PeriodDtype):
+            raise TypeError(
+                f"{label.capitalize()} has dtype {values.dtype}; convert it with "
+                "Series.dt.to_timestamp(), and its dates become numeric features."
+            )
         if not is_object and not pdtypes.is_numeric_dtype(values.dtype):
             raise TypeError(
                 f"{label.capitalize()} has dtype {values.dtype}, which is not numeric; "
@@ -674,6 +681,12 @@ def _numeric_values(values, label):
         try:
             values = values.astype(np.float64)
         except (TypeError, ValueError) as error:
+            if pd.api.types.infer_dtype(values, skipna=True) in _DATE_OBJECT_KINDS:
+                raise TypeError(
+                    f"{label.capitalize()} holds dates or durations as Python objects; "
+                    "convert it with pd.to_datetime (or pd.to_timedelta), and its values "
+                    "become numeric features."
+                ) from error
             raise type(error)(
                 f"{label.capitalize()} holds values that are not numbers ({error}); declare it in "
                 "categorical_features to treat it as categorical."
@@ -683,6 +696,10 @@ def _numeric_values(values, label):
     if np.isinf(values).any():
         raise _infinity_error(label)
     return values
+
+
+#: What pandas infers for an object column of dates, times or durations.
+_DATE_OBJECT_KINDS = {"datetime", "datetime64", "date", "time", "timedelta", "timedelta64", "period"}
 
 
 def _infinity_error(label):

@@ -699,7 +699,15 @@ def _numeric_values(values, label):
 
 
 #: What pandas infers for an object column of dates, times or durations.
-_DATE_OBJECT_KINDS = {"datetime", "datetime64", "date", "time", "timedelta", "timedelta64", "period"}
+_DATE_OBJECT_KINDS = {
+    "datetime",
+    "datetime64",
+    "date",
+    "time",
+    "timedelta",
+    "timedelta64",
+    "period",
+}
 
 
 def _infinity_error(label):

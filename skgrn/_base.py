@@ -33,6 +33,7 @@ from skgrn._network import (
     build_network,
     selection_weights,
     set_network_weights,
+    stored_weights,
     weights_of,
 )
 from skgrn._tabular import TARGET_FOLDS, TableLayout, as_table, learn_layout, take_rows
@@ -875,8 +876,9 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         arrays and scalars, pandas indexes, a RandomState, a TableLayout (with
         its column dataclasses) and a NetworkSpec, and nothing else, so that
         :func:`skgrn.save` can write them as JSON. ``weights`` are the
-        network's weights in the order of ``model_.weights``; the spec builds
-        the network they fit. An unfitted estimator exports ``({}, None)``.
+        network's weights in the order files store them
+        (:func:`skgrn._network.stored_weights`); the spec builds the network
+        they fit. An unfitted estimator exports ``({}, None)``.
 
         The parameters are not part of it (``get_params`` gives them), nor are
         Adam's moments, which a reloaded estimator restarts. :meth:`_import_state`
@@ -886,7 +888,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
             return {}, None
         state = {name: getattr(self, name) for name in self._FITTED}
         state.update((name, vars(self)[name]) for name in self._FITTED_IF_SET if name in vars(self))
-        return state, weights_of(self.model_)
+        return state, stored_weights(self.model_)
 
     def _import_state(self, state, weights):
         """Set the fitted state :meth:`_export_state` exported on an estimator whose

@@ -424,25 +424,59 @@ def weights_of(model):
     return [to_numpy(weight) for weight in model.weights]
 
 
+def _stored_order(model):
+    """``model.weights`` in the order skgrn stores a network's weights.
+
+    A gated residual network that projects its skip path lists its weights
+    ``[..., project, layer_norm]``, as KerasFactory's does; before skgrn
+    matched that order it listed them ``[..., layer_norm, project]``, and its
+    pickles and files (``skgrn.save``) hold them so. They keep that order, so
+    that the files of every skgrn version load, and load into older ones.
+    """
+    variables = list(model.weights)
+    position = {id(variable): index for index, variable in enumerate(variables)}
+    grns = [layer for layer in model.layers if isinstance(layer, GatedResidualNetwork)]
+    grns += [layer.selection_grn for layer in model.layers if isinstance(layer, VariableSelection)]
+    for grn in grns:
+        if grn.project is None:
+            continue
+        stored = [*grn.layer_norm.weights, *grn.project.weights]
+        slots = sorted(position[id(variable)] for variable in stored)
+        for slot, variable in zip(slots, stored, strict=True):
+            variables[slot] = variable
+    return variables
+
+
+def stored_weights(model):
+    """The weights of an estimator's network as pickles and files store them: in
+    the order :func:`set_network_weights` reads."""
+    return [to_numpy(weight) for weight in _stored_order(model)]
+
+
 def set_network_weights(model, weights):
-    """``model.set_weights(weights)`` for weights an skgrn network stored.
+    """Set on ``model`` the weights an skgrn network stored (:func:`stored_weights`).
 
     Weights stored by an older skgrn may have another shape of the same size
     (the heads of a one-member network before every network had a member
     axis: ``(features, outputs)`` for ``(1, features, outputs)``); they are
     reshaped. Anything else that does not fit raises ``ValueError``.
     """
-    if len(weights) != len(model.weights):
-        raise ValueError(
-            f"The network has {len(model.weights)} weights; {len(weights)} were given."
-        )
+    variables = _stored_order(model)
+    if len(weights) != len(variables):
+        raise ValueError(f"The network has {len(variables)} weights; {len(weights)} were given.")
     values = []
-    for variable, value in zip(model.weights, weights, strict=True):
+    for variable, value in zip(variables, weights, strict=True):
         value = np.asarray(value)
         if value.shape != tuple(variable.shape) and value.size == np.prod(variable.shape):
             value = value.reshape(variable.shape)
+        if value.shape != tuple(variable.shape):
+            raise ValueError(
+                f"Weight {variable.path} has shape {tuple(variable.shape)}; the "
+                f"stored one has shape {value.shape}."
+            )
         values.append(value)
-    model.set_weights(values)
+    for variable, value in zip(variables, values, strict=True):
+        variable.assign(value)
 
 
 def logits_model(model):

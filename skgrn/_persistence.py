@@ -8,7 +8,8 @@ A file written by :func:`save` is a zip archive of exactly two members:
   as plain JSON;
 * ``arrays.npz``: the numeric arrays the JSON refers to, the network's weights
   among them (``weight_0``, ``weight_1``, ... in the order of
-  ``model_.weights``), read with ``allow_pickle=False``.
+  :func:`skgrn._network.stored_weights`, which every skgrn version wrote),
+  read with ``allow_pickle=False``.
 
 The network itself is not stored: the state's NetworkSpec describes it, and
 loading builds it once from the spec and sets the weights on it. Reading a
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from skgrn._network import NetworkSpec, weights_of
+from skgrn._network import NetworkSpec, stored_weights
 from skgrn._tabular import (
     CategoricalColumn,
     DateColumn,
@@ -287,7 +288,7 @@ def _read_format_1(cls, archive, header, arrays, path):
 
 def _format_1_weights(data, path):
     """The weights of the network in a format-1 file's model.keras (``data``), in
-    the order of its ``model.weights``.
+    the order files store them (:func:`skgrn._network.stored_weights`).
 
     The one place skgrn reads a Keras file: with ``safe_mode=True``, which
     refuses code (a ``Lambda`` layer), and ``_FORMAT_1_LAYERS`` for renamed
@@ -305,7 +306,7 @@ def _format_1_weights(data, path):
             raise ValueError(
                 f"{path}: {_MODEL} is not a network skgrn can load safely ({error})."
             ) from error
-    return weights_of(model)
+    return stored_weights(model)
 
 
 # -- JSON with a fixed list of types -------------------------------------------------

@@ -131,9 +131,9 @@ def _gated_residual(inputs, skip, elu_dense, linear_dense, dropout, gated_linear
     return skip + gated_linear(hidden)
 
 
-def _dense(layer, units, offset, activation=None, name=None):
+def _dense(layer, units, offset, activation=None, name=None, dense_class=FixedOrderDense):
     """A dense sublayer of ``layer``, sharing its dtype policy and seed."""
-    return FixedOrderDense(
+    return dense_class(
         units,
         activation=activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=_sub_seed(layer.seed, offset)),
@@ -190,6 +190,21 @@ class GatedLinearUnit(_CompositeLayer):
         self.seed = _check_seed(seed)
         self.linear = _dense(self, self.units, 0, name="linear")
         self.gate = _dense(self, self.units, 1, activation="sigmoid", name="gate")
+
+    @property
+    def sigmoid(self):
+        """The gate: KerasFactory's name for :attr:`gate`, the same sublayer.
+
+        Keras saves a sublayer's weights under its first attribute name in
+        alphabetical order, ``gate``, as skgrn always has; loading tries the
+        other names of a sublayer whose weights it did not find, so files that
+        KerasFactory saved under ``sigmoid`` load too.
+        """
+        return self.gate
+
+    @sigmoid.setter
+    def sigmoid(self, layer):
+        self.gate = layer
 
     def _output_units(self, input_shape):
         return self.units
@@ -267,11 +282,13 @@ class GatedResidualNetwork(_CompositeLayer):
             name="gated_linear_unit",
             dtype=self.dtype_policy,
         )
+        # Created before the normalisation so that the weights come in
+        # KerasFactory's order ([..., project, layer_norm]) and move between
+        # the two with set_weights; build drops it when the widths match.
+        self.project = _dense(self, self.units, 5, name="project")
         self.layer_norm = keras.layers.LayerNormalization(
             name="layer_norm", dtype=self.dtype_policy
         )
-        # Created in build, only when the input width differs from units.
-        self.project = None
 
     def _output_units(self, input_shape):
         return self.units
@@ -282,10 +299,14 @@ class GatedResidualNetwork(_CompositeLayer):
         self.elu_dense.build(input_shape)
         self.linear_dense.build(hidden_shape)
         self.gated_linear_unit.build(hidden_shape)
-        self.layer_norm.build(hidden_shape)
-        if input_shape[-1] != self.units:
-            self.project = _dense(self, self.units, 5, name="project")
+        if input_shape[-1] == self.units:
+            # The skip path is the input itself. Untracked, the unused layer
+            # stays out of the weights, the saved file and model.quantize().
+            self._tracker.untrack(self.project)
+            self.project = None
+        else:
             self.project.build(input_shape)
+        self.layer_norm.build(hidden_shape)
 
     def call(self, inputs, training=None):
         skip = inputs if self.project is None else self.project(inputs)
@@ -343,6 +364,10 @@ class SlowNetwork(_CompositeLayer):
     (32, 16)
     """
 
+    #: The class of the hidden layers: Keras saves the weights of the layers in
+    #: a list under their class's name (``hidden_layers/fixed_order_dense``).
+    _hidden_class = FixedOrderDense
+
     def __init__(self, input_dim, num_layers=3, units=128, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.input_dim = _check_positive_int("input_dim", input_dim)
@@ -350,7 +375,14 @@ class SlowNetwork(_CompositeLayer):
         self.units = _check_positive_int("units", units)
         self.seed = _check_seed(seed)
         self.hidden_layers = [
-            _dense(self, self.units, i, activation="relu", name=f"hidden_{i}")
+            _dense(
+                self,
+                self.units,
+                i,
+                activation="relu",
+                name=f"hidden_{i}",
+                dense_class=self._hidden_class,
+            )
             for i in range(self.num_layers)
         ]
         self.output_layer = _dense(self, self.input_dim, self.num_layers, name="output")

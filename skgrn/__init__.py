@@ -14,7 +14,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "(pip install 'skgrn[cpu]') or the full one (pip install 'skgrn[tensorflow]')."
     ) from error
 
-from skgrn import layers
+from skgrn import _kerasfactory, layers  # noqa: F401 (_kerasfactory registers names)
 from skgrn._display import HistoryDisplay
 from skgrn._persistence import load, save
 from skgrn._version import InconsistentVersionWarning, __version__

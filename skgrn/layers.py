@@ -175,6 +175,13 @@ class GatedLinearUnit(_CompositeLayer):
     **kwargs
         Standard Keras layer arguments (``name``, ``dtype``, ...).
 
+    Attributes
+    ----------
+    linear : keras.layers.Dense
+        The linear dense layer.
+    gate : keras.layers.Dense
+        The sigmoid dense layer, also named ``sigmoid`` as in KerasFactory.
+
     Examples
     --------
     >>> import keras
@@ -247,6 +254,12 @@ class GatedResidualNetwork(_CompositeLayer):
 
     Output shape
         ``(batch_size, ..., units)``.
+
+    Attributes
+    ----------
+    elu_dense, linear_dense, dropout, gated_linear_unit, project, layer_norm
+        The sublayers; ``project`` is None when the input width equals
+        ``units``. The weights come in this order, as in KerasFactory.
 
     Examples
     --------

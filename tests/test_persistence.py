@@ -563,3 +563,25 @@ def test_other_format_versions_are_refused_by_number(fitted, tmp_path):
             ValueError, match=f"format version {version!r}; this skgrn reads versions 1 and 2"
         ):
             skgrn.load(tmp_path / "other.skgrn")
+
+
+def test_files_keep_the_weight_order_of_older_versions(fitted):
+    # A GRN that projects its skip path lists its weights [..., project,
+    # layer_norm] since skgrn matched KerasFactory (issue 20); pickles and files
+    # keep the order they always had, [..., layer_norm, project], so that older
+    # files load and newer ones load into older versions.
+    model = fitted["classifier"].model_
+    grn = model.get_layer("grn_0")
+    assert grn.project is not None
+    live = [weight.path for weight in model.weights]
+    start = live.index(grn.project.kernel.path)
+    assert live[start : start + 4] == [
+        weight.path for weight in (*grn.project.weights, *grn.layer_norm.weights)
+    ]
+    stored = [*live[:start], *live[start + 2 : start + 4], *live[start : start + 2]]
+    stored_arrays = fitted["classifier"].__getstate__()["weights"]
+    assert len(stored_arrays) == len(model.weights)
+    by_path = {weight.path: keras.ops.convert_to_numpy(weight) for weight in model.weights}
+    for path in stored[start : start + 4]:
+        index = stored.index(path)
+        np.testing.assert_array_equal(stored_arrays[index], by_path[path], err_msg=path)

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from kerasfactory.layers import GatedLinearUnit, GatedResidualNetwork, SlowNetwork
 
 HERE = Path(__file__).parent
 N_FEATURES = 4
@@ -37,6 +36,10 @@ N_FEATURES = 4
 def models():
     """The saved models, by file name: each of the three layers, and the GRN with
     its skip path projected (4 features to 3 units) and not (4 to 4)."""
+    # Imported here: pytest's --doctest-modules imports this module, where
+    # kerasfactory is not installed.
+    from kerasfactory.layers import GatedLinearUnit, GatedResidualNetwork, SlowNetwork
+
     layers = {
         "glu": GatedLinearUnit(units=3),
         "grn_projected": GatedResidualNetwork(units=3, dropout_rate=0.1),

@@ -2,7 +2,7 @@
 weight order, and the ``.keras`` files KerasFactory saved.
 
 The files in tests/kerasfactory_fixtures/ were saved by KerasFactory 0.1.1
-(see make_fixtures.py there); KerasFactory is not needed to run these tests.
+(see make_kerasfactory_fixtures.py there); KerasFactory is not needed to run these tests.
 """
 
 import json

@@ -15,7 +15,7 @@ without declaring it)::
     python3 -m venv /tmp/kfvenv
     /tmp/kfvenv/bin/pip install kerasfactory==0.1.1 keras==3.15.1 \
         tensorflow-cpu==2.21.0 numpy==2.4.6 plotly
-    /tmp/kfvenv/bin/python tests/kerasfactory_fixtures/make_fixtures.py
+    /tmp/kfvenv/bin/python tests/kerasfactory_fixtures/make_kerasfactory_fixtures.py
 
 Keras stores the members of a ``.keras`` archive uncompressed; they are
 zipped again with deflate, byte for byte the same, to keep the files small.

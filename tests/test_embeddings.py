@@ -277,8 +277,10 @@ def test_variable_selection_reads_the_embedded_columns(mixed, kind):
 def test_pickles_from_before_numeric_embedding_load_without_it(mixed):
     X, y = mixed
     reg = fit_quietly(GRNRegressor(numeric_embedding=None, warm_start=True, **TRAINED), X, y)
-    # What an older skgrn pickled: the whole __dict__, the network as weights.
-    state = {**vars(reg), "model_": None, "_model_weights": _network.weights_of(reg.model_)}
+    # What an older skgrn pickled: the whole __dict__, the network as weights (in
+    # the order files store them, which was then model_.weights' order).
+    weights = _network.stored_weights(reg.model_)
+    state = {**vars(reg), "model_": None, "_model_weights": weights}
     state["_skgrn_version"] = skgrn.__version__
     del state["numeric_embedding"]  # ...before numeric_embedding existed
     old = GRNRegressor.__new__(GRNRegressor)

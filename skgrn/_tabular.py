@@ -204,16 +204,16 @@ class CategoricalColumn:
         (None for others, whose equality a dict may not share with pandas'): for
         a few rows, a dict finds codes about fifty times faster than
         ``categories.get_indexer``."""
-        codes = self.__dict__.get("_codes_by_value")
-        if codes is None:
+        if "_codes_by_value" not in self.__dict__:  # None is cached too
             kinds = {type(category) for category in self.categories}
+            codes = None
             if kinds <= {str} or kinds <= {bool, np.bool_}:
                 codes = {
                     category: code
                     for code, category in enumerate(self.categories, start=_FIRST_CATEGORY_CODE)
                 }
-                self.__dict__["_codes_by_value"] = codes
-        return codes
+            self.__dict__["_codes_by_value"] = codes
+        return self.__dict__["_codes_by_value"]
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -431,14 +431,17 @@ class TableLayout:
             positions = self._positions("numeric")
             labels = [self.numeric[index].label for index in features]
             return _numeric_matrix(X, [positions[index] for index in features], labels)
+        # Only the columns that give the features asked for are read.
+        wanted = set(features)
+        sources = [source for source in self._numeric_sources() if wanted.intersection(source[2])]
         matrix = np.empty((X.shape[0], len(self.numeric)))
-        plain = [(position, out[0]) for position, date, out in self._numeric_sources() if not date]
+        plain = [(position, out[0]) for position, date, out in sources if date is None]
         if plain:
             positions, outs = zip(*plain, strict=True)
             matrix[:, list(outs)] = _numeric_matrix(
                 X, list(positions), [self.numeric[out].label for out in outs]
             )
-        for position, date, out in self._numeric_sources():
+        for position, date, out in sources:
             if date is not None:
                 matrix[:, out.start : out.stop] = date.encode(_column(X, position))
         return matrix[:, list(features)]

@@ -140,6 +140,7 @@ class Trainer(TrainerState):
         """Weighted mean loss of the ensemble's prediction on held-out rows, and
         the prediction."""
         total, outputs = 0.0, []
+        activation = self.spec.output_activation
         with _no_grad():
             step = self.spec.chunk_rows  # bounds the memory of the activations
             for start in range(0, X.shape[0], step):
@@ -149,7 +150,6 @@ class Trainer(TrainerState):
                     logits = self._objective.predict_on_batch(X_rows)  # compiled once
                 else:
                     logits = self._objective(X_rows, training=False)
-                activation = self.spec.output_activation
                 losses = ensemble_loss(activation, Y_rows, logits)
                 total += float(ops.sum(ops.multiply(losses, W_rows)))
                 outputs.append(ops.convert_to_numpy(ensemble_output(activation, logits)))

@@ -191,6 +191,18 @@ def _lowest(losses):
     return min((loss for loss in losses if np.isfinite(loss)), default=np.nan)
 
 
+def _mlp_curves(history, validated):
+    """``MLPClassifier``'s names for parts of ``history``: ``loss_curve_``,
+    ``validation_scores_`` and ``best_loss_``, for a fit that early-stopped on
+    validation rows (``validated``) or not."""
+    loss_curve = list(history["objective"])
+    return {
+        "loss_curve_": loss_curve,
+        "validation_scores_": list(history["val_score"]) if validated else None,
+        "best_loss_": None if validated else _lowest(loss_curve),
+    }
+
+
 def _state_counting_epochs_from_0(state):
     """A fitted state as this skgrn exports it, from one exported before epochs
     were numbered from 0 (as the rows of ``history_``): that one has no
@@ -200,11 +212,9 @@ def _state_counting_epochs_from_0(state):
     state = dict(state)
     history = state["history_"] = {**state["history_"]}
     history.setdefault("val_score", [np.nan] * len(history["loss"]))
-    state["loss_curve_"] = list(history["objective"])
-    validated = "best_validation_loss_" in state
+    state.update(_mlp_curves(history, validated="best_validation_loss_" in state))
     # The scores of the epochs were not kept; best_validation_score_ was.
     state["validation_scores_"] = None
-    state["best_loss_"] = None if validated else _lowest(state["loss_curve_"])
     if "best_epoch_" in state:
         state["best_epoch_"] -= 1
     return state
@@ -638,11 +648,7 @@ class BaseGRN(BaseEstimator, metaclass=ABCMeta):
         self._optimizer_state = result.optimizer_state
         self.history_ = result.history
         self.n_iter_, self.t_ = result.n_iter, result.t
-        # MLP's names for parts of the history.
-        self.loss_curve_ = list(result.history["objective"])
-        validated = fit.validation is not None
-        self.validation_scores_ = list(result.history["val_score"]) if validated else None
-        self.best_loss_ = None if validated else _lowest(self.loss_curve_)
+        vars(self).update(_mlp_curves(result.history, validated=fit.validation is not None))
         if fit.spec.variable_selection:
             self.feature_importances_ = self._feature_importances(fit.X, fit.row_weight)
         else:
